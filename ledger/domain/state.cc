@@ -1,0 +1,118 @@
+#include "ledger/domain/state.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "relief/v1/events.pb.h"
+
+namespace relief {
+
+const OrgUnitState* State::FindUnit(absl::string_view code) const {
+  auto it = units_.find(code);
+  return it == units_.end() ? nullptr : &it->second;
+}
+
+const PrincipalState* State::FindPrincipal(absl::string_view name) const {
+  auto it = principals_.find(name);
+  return it == principals_.end() ? nullptr : &it->second;
+}
+
+const PrincipalState* State::FindPrincipalByTokenHash(
+    absl::string_view token_sha256) const {
+  auto it = name_by_token_hash_.find(token_sha256);
+  return it == name_by_token_hash_.end() ? nullptr
+                                         : FindPrincipal(it->second);
+}
+
+size_t State::ActiveAdminCount() const {
+  size_t n = 0;
+  for (const auto& [name, p] : principals_) {
+    if (p.revoked()) continue;
+    for (int role : p.roles()) {
+      if (role == v1::ROLE_ADMIN) {
+        ++n;
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+void State::PutUnit(OrgUnitState unit) {
+  std::string code = unit.registered().code();
+  auto it = units_.find(code);
+  if (it == units_.end()) {
+    undo_.push_back(UnitBefore{code, std::nullopt});
+    units_.emplace(std::move(code), std::move(unit));
+  } else {
+    undo_.push_back(UnitBefore{code, it->second});
+    it->second = std::move(unit);
+  }
+}
+
+void State::PutPrincipal(PrincipalState principal) {
+  std::string name = principal.name();
+  auto it = principals_.find(name);
+  undo_.push_back(PrincipalBefore{
+      name, it == principals_.end() ? std::nullopt
+                                    : std::optional<PrincipalState>(it->second)});
+  RestorePrincipal(name, std::move(principal));
+}
+
+void State::RestorePrincipal(const std::string& name,
+                             std::optional<PrincipalState> value) {
+  auto it = principals_.find(name);
+  if (it != principals_.end()) {
+    name_by_token_hash_.erase(it->second.token_sha256());
+    principals_.erase(it);
+  }
+  if (value.has_value()) {
+    name_by_token_hash_[value->token_sha256()] = name;
+    principals_.emplace(name, std::move(*value));
+  }
+}
+
+void State::RollbackTo(size_t mark) {
+  while (undo_.size() > mark) {
+    auto entry = std::move(undo_.back());
+    undo_.pop_back();
+    if (auto* u = std::get_if<UnitBefore>(&entry)) {
+      if (u->before.has_value()) {
+        units_[u->code] = std::move(*u->before);
+      } else {
+        units_.erase(u->code);
+      }
+    } else {
+      auto& p = std::get<PrincipalBefore>(entry);
+      RestorePrincipal(p.name, std::move(p.before));
+    }
+  }
+}
+
+void State::ExportTo(storage::v1::Snapshot* snapshot) const {
+  std::vector<const OrgUnitState*> units;
+  units.reserve(units_.size());
+  for (const auto& [code, unit] : units_) units.push_back(&unit);
+  std::sort(units.begin(), units.end(), [](auto* a, auto* b) {
+    return a->registered().code() < b->registered().code();
+  });
+  for (const auto* unit : units) *snapshot->add_org_units() = *unit;
+
+  std::vector<const PrincipalState*> principals;
+  for (const auto& [name, p] : principals_) principals.push_back(&p);
+  std::sort(principals.begin(), principals.end(),
+            [](auto* a, auto* b) { return a->name() < b->name(); });
+  for (const auto* p : principals) *snapshot->add_principals() = *p;
+}
+
+void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
+  for (const auto& unit : snapshot.org_units()) {
+    units_.emplace(unit.registered().code(), unit);
+  }
+  for (const auto& p : snapshot.principals()) {
+    RestorePrincipal(p.name(), p);
+  }
+  undo_.clear();
+}
+
+}  // namespace relief

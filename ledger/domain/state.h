@@ -1,0 +1,83 @@
+// State: the write model commands are decided against.
+//
+// It is changed only by Evolve (decider.h), the same function replay uses,
+// so the state after N events is the same however it was reached: live,
+// from a full replay, or from a snapshot plus the tail.
+//
+// Undo: every change records the before-image of what it touched. The
+// writer takes a Mark() before each command, RollbackTo(mark) when a command
+// (or a whole group whose write failed) must not count, and
+// ForgetUndo() once the group is durable.
+//
+// Not thread-safe: owned by the writer thread.
+#ifndef RELIEF_LEDGER_DOMAIN_STATE_H_
+#define RELIEF_LEDGER_DOMAIN_STATE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <variant>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
+#include "relief/storage/v1/storage.pb.h"
+
+namespace relief {
+
+using OrgUnitState = storage::v1::OrgUnitState;
+using PrincipalState = storage::v1::PrincipalState;
+
+class State {
+ public:
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  const OrgUnitState* FindUnit(absl::string_view code) const;
+  const PrincipalState* FindPrincipal(absl::string_view name) const;
+  // The principal holding this token hash, revoked or not.
+  const PrincipalState* FindPrincipalByTokenHash(
+      absl::string_view token_sha256) const;
+  size_t ActiveAdminCount() const;
+  size_t unit_count() const { return units_.size(); }
+  size_t principal_count() const { return principals_.size(); }
+
+  // Mutations, used by Evolve only. Each records its before-image.
+  void PutUnit(OrgUnitState unit);
+  void PutPrincipal(PrincipalState principal);
+
+  size_t Mark() const { return undo_.size(); }
+  // REQUIRES: mark <= Mark().
+  void RollbackTo(size_t mark);
+  void ForgetUndo() { undo_.clear(); }
+
+  // The whole state in a stable order (codes and names sorted), for
+  // snapshots and for comparing two states in tests.
+  void ExportTo(storage::v1::Snapshot* snapshot) const;
+  // REQUIRES: the state is empty.
+  void ImportFrom(const storage::v1::Snapshot& snapshot);
+
+ private:
+  struct UnitBefore {
+    std::string code;
+    std::optional<OrgUnitState> before;
+  };
+  struct PrincipalBefore {
+    std::string name;
+    std::optional<PrincipalState> before;
+  };
+  void RestorePrincipal(const std::string& name,
+                        std::optional<PrincipalState> before);
+
+  absl::node_hash_map<std::string, OrgUnitState> units_;
+  absl::node_hash_map<std::string, PrincipalState> principals_;
+  absl::flat_hash_map<std::string, std::string> name_by_token_hash_;
+  std::vector<std::variant<UnitBefore, PrincipalBefore>> undo_;
+};
+
+}  // namespace relief
+
+#endif  // RELIEF_LEDGER_DOMAIN_STATE_H_

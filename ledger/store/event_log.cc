@@ -1,0 +1,387 @@
+#include "ledger/store/event_log.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/domain/rejection.h"
+#include "ledger/store/sha256.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+
+namespace relief {
+namespace {
+
+constexpr char kEventsFamily[] = "events";
+constexpr char kRequestsFamily[] = "requests";
+constexpr char kMetaFamily[] = "meta";
+constexpr char kProjectionsFamily[] = "projections";
+constexpr char kFormatKey[] = "format";
+constexpr char kFormatValue[] = "relief-ledger-v1";
+constexpr char kSnapshotKey[] = "snapshot";
+
+absl::Status DataLoss(absl::string_view message) {
+  return Reject(absl::StatusCode::kDataLoss, v1::CHAIN_BROKEN, message);
+}
+
+}  // namespace
+
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(what, ": ", status.ToString());
+  if (status.IsNoSpace()) {
+    return Reject(absl::StatusCode::kUnavailable, v1::WRITER_STOPPED,
+                  absl::StrCat(message, " (the disk is full)"));
+  }
+  if (status.IsCorruption()) return DataLoss(message);
+  if (status.IsIOError()) {
+    return Reject(absl::StatusCode::kUnavailable, v1::WRITER_STOPPED, message);
+  }
+  return Reject(absl::StatusCode::kInternal, v1::INTERNAL_ERROR, message);
+}
+
+std::string EncodeSequenceKey(uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[i] = static_cast<char>(sequence & 0xff);
+    sequence >>= 8;
+  }
+  return key;
+}
+
+uint64_t DecodeSequenceKey(absl::string_view key) {
+  uint64_t sequence = 0;
+  for (unsigned char c : key.substr(0, 8)) sequence = (sequence << 8) | c;
+  return sequence;
+}
+
+std::string EncodeEventValue(absl::string_view hash, absl::string_view payload) {
+  std::string value;
+  value.reserve(hash.size() + payload.size());
+  value.append(hash.data(), hash.size());
+  value.append(payload.data(), payload.size());
+  return value;
+}
+
+const std::string& GenesisHash() {
+  static const std::string* kGenesis = new std::string(kSha256Bytes, '\0');
+  return *kGenesis;
+}
+
+bool ChainVerifier::Fail(uint64_t sequence, std::string problem) {
+  bad_sequence_ = sequence;
+  problem_ = std::move(problem);
+  return false;
+}
+
+bool ChainVerifier::Check(absl::string_view key, absl::string_view value,
+                          v1::EventEnvelope* envelope) {
+  if (bad_sequence_ != 0) return false;
+  const uint64_t expected = last_sequence_ + 1;
+  if (key.size() != 8) {
+    return Fail(expected, absl::StrCat("a key of ", key.size(),
+                                       " bytes is in the events family"));
+  }
+  const uint64_t sequence = DecodeSequenceKey(key);
+  if (sequence != expected) {
+    return Fail(expected, absl::StrCat("sequence ", expected,
+                                       " is missing (next stored is ",
+                                       sequence, ")"));
+  }
+  if (value.size() < kSha256Bytes) {
+    return Fail(sequence, "the stored value is shorter than its hash");
+  }
+  absl::string_view stored_hash = value.substr(0, kSha256Bytes);
+  absl::string_view payload = value.substr(kSha256Bytes);
+  v1::EventEnvelope decoded;
+  v1::EventEnvelope* e = envelope != nullptr ? envelope : &decoded;
+  if (!e->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Fail(sequence, "the stored envelope bytes do not decode");
+  }
+  if (e->sequence() != sequence) {
+    return Fail(sequence, absl::StrCat("the envelope says sequence ",
+                                       e->sequence(), " but is stored under ",
+                                       sequence));
+  }
+  if (e->previous_hash() != last_hash_) {
+    return Fail(sequence,
+                "previous_hash does not match the hash of the event before");
+  }
+  if (Sha256(last_hash_, payload) != stored_hash) {
+    return Fail(sequence,
+                "the stored hash does not match SHA-256(previous_hash || "
+                "envelope bytes): the stored bytes were altered");
+  }
+  e->set_hash(std::string(stored_hash));
+  last_sequence_ = sequence;
+  last_hash_ = std::string(stored_hash);
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
+    const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_background_jobs = 2;
+  options.paranoid_checks = true;
+  // The WAL is the durability point: replies go out only after a synced
+  // write. Keep it on and recover strictly up to the last intact record.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {kEventsFamily, cf_options},
+      {kRequestsFamily, cf_options},
+      {kMetaFamily, cf_options},
+      {kProjectionsFamily, cf_options},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(options, dir, families, &handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Reject(absl::StatusCode::kFailedPrecondition,
+                    v1::ERROR_REASON_UNSPECIFIED,
+                    absl::StrCat("the data dir ", dir,
+                                 " is in use by another process (is reliefd "
+                                 "running?): ",
+                                 s.ToString()));
+    }
+    return FromRocks(s, absl::StrCat("opening the ledger in ", dir));
+  }
+  std::unique_ptr<EventLog> log(new EventLog());
+  log->db_.reset(raw);
+  log->default_ = handles[0];
+  log->events_ = handles[1];
+  log->requests_ = handles[2];
+  log->meta_ = handles[3];
+  log->projections_ = handles[4];
+
+  std::string format;
+  s = raw->Get(rocksdb::ReadOptions(), log->meta_, kFormatKey, &format);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (auto st = FromRocks(raw->Put(sync, log->meta_, kFormatKey, kFormatValue),
+                            "writing the format marker");
+        !st.ok()) {
+      return st;
+    }
+  } else if (!s.ok()) {
+    return FromRocks(s, "reading the format marker");
+  } else if (format != kFormatValue) {
+    return Reject(absl::StatusCode::kFailedPrecondition,
+                  v1::ERROR_REASON_UNSPECIFIED,
+                  absl::StrCat("the data dir holds format '", format,
+                               "', this reliefd reads '", kFormatValue, "'"));
+  }
+  return log;
+}
+
+EventLog::~EventLog() {
+  if (db_ == nullptr) return;
+  for (auto* h : {events_, requests_, meta_, projections_, default_}) {
+    if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
+  }
+  db_->Close();
+}
+
+absl::Status EventLog::Write(rocksdb::WriteBatch* batch, bool sync) {
+  if (!injected_failure_.ok()) return injected_failure_;
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  return FromRocks(db_->Write(options, batch), "writing to the ledger");
+}
+
+absl::StatusOr<LogHead> EventLog::ReadHead() const {
+  LogHead head;
+  head.hash = GenesisHash();
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), events_));
+  it->SeekToLast();
+  if (!it->Valid()) {
+    if (auto s = FromRocks(it->status(), "reading the log head"); !s.ok()) {
+      return s;
+    }
+    return head;
+  }
+  absl::string_view key(it->key().data(), it->key().size());
+  absl::string_view value(it->value().data(), it->value().size());
+  if (key.size() != 8 || value.size() < kSha256Bytes) {
+    return DataLoss("the last record of the log is malformed");
+  }
+  v1::EventEnvelope envelope;
+  absl::string_view payload = value.substr(kSha256Bytes);
+  if (!envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+      envelope.sequence() != DecodeSequenceKey(key)) {
+    return DataLoss(absl::StrCat("the last event (sequence ",
+                                 DecodeSequenceKey(key),
+                                 ") does not decode; run reliefd verify"));
+  }
+  head.sequence = envelope.sequence();
+  head.hash = std::string(value.substr(0, kSha256Bytes));
+  head.recorded_at_unix_micros = envelope.recorded_at_unix_micros();
+  return head;
+}
+
+absl::StatusOr<std::string> EventLog::ReadHash(uint64_t sequence) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), events_,
+                               EncodeSequenceKey(sequence), &value);
+  if (s.IsNotFound()) {
+    return NotFound(v1::ERROR_REASON_UNSPECIFIED,
+                    absl::StrCat("no event with sequence ", sequence));
+  }
+  if (auto st = FromRocks(s, "reading an event"); !st.ok()) return st;
+  if (value.size() < kSha256Bytes) {
+    return DataLoss(absl::StrCat("event ", sequence, " is malformed"));
+  }
+  return value.substr(0, kSha256Bytes);
+}
+
+absl::StatusOr<std::optional<storage::v1::RequestRecord>>
+EventLog::FindRequest(absl::string_view request_id) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), requests_,
+               rocksdb::Slice(request_id.data(), request_id.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (auto st = FromRocks(s, "reading a request record"); !st.ok()) return st;
+  storage::v1::RequestRecord record;
+  if (!record.ParseFromString(value)) {
+    return DataLoss("a request record does not decode");
+  }
+  return record;
+}
+
+absl::StatusOr<std::optional<storage::v1::Snapshot>> EventLog::LoadSnapshot()
+    const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), meta_, kSnapshotKey, &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (auto st = FromRocks(s, "reading the snapshot"); !st.ok()) return st;
+  storage::v1::Snapshot snapshot;
+  if (!snapshot.ParseFromString(value)) return std::nullopt;
+  return snapshot;
+}
+
+absl::Status EventLog::SaveSnapshot(const storage::v1::Snapshot& snapshot) {
+  std::string value;
+  snapshot.SerializeToString(&value);
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, kSnapshotKey, value);
+  return Write(&batch, /*sync=*/true);
+}
+
+absl::Status EventLog::Scan(
+    uint64_t from, uint64_t to,
+    const std::function<bool(const v1::EventEnvelope&)>& visit) const {
+  if (from == 0) from = 1;
+  std::string previous_hash = GenesisHash();
+  if (from > 1) {
+    auto hash = ReadHash(from - 1);
+    if (!hash.ok()) return hash.status();
+    previous_hash = *std::move(hash);
+  }
+  ChainVerifier verifier(from - 1, std::move(previous_hash));
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_));
+  v1::EventEnvelope envelope;
+  for (it->Seek(EncodeSequenceKey(from)); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    if (to != 0 && key.size() == 8 && DecodeSequenceKey(key) > to) break;
+    if (!verifier.Check(key, absl::string_view(it->value().data(),
+                                              it->value().size()),
+                        &envelope)) {
+      return DataLoss(absl::StrCat("event ", verifier.bad_sequence(), ": ",
+                                   verifier.problem(),
+                                   "; run `reliefd verify` and restore from "
+                                   "a backup"));
+    }
+    if (!visit(envelope)) return absl::OkStatus();
+  }
+  return FromRocks(it->status(), "scanning the log");
+}
+
+absl::Status EventLog::List(
+    uint64_t after, uint64_t before, bool newest_first, uint32_t limit,
+    const std::function<void(v1::EventEnvelope)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), events_));
+  uint32_t n = 0;
+  auto emit = [&]() -> bool {
+    absl::string_view value(it->value().data(), it->value().size());
+    v1::EventEnvelope envelope;
+    if (value.size() < kSha256Bytes ||
+        !envelope.ParseFromArray(value.data() + kSha256Bytes,
+                                 static_cast<int>(value.size() - kSha256Bytes))) {
+      envelope.Clear();
+      envelope.set_sequence(DecodeSequenceKey(
+          absl::string_view(it->key().data(), it->key().size())));
+    } else {
+      envelope.set_hash(std::string(value.substr(0, kSha256Bytes)));
+    }
+    visit(std::move(envelope));
+    return ++n < limit;
+  };
+  if (newest_first) {
+    if (before == 0) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(EncodeSequenceKey(before - 1));
+    }
+    for (; it->Valid() && DecodeSequenceKey(absl::string_view(
+                              it->key().data(), it->key().size())) > after;
+         it->Prev()) {
+      if (!emit()) break;
+    }
+  } else {
+    for (it->Seek(EncodeSequenceKey(after + 1)); it->Valid(); it->Next()) {
+      if (before != 0 && DecodeSequenceKey(absl::string_view(
+                             it->key().data(), it->key().size())) >= before) {
+        break;
+      }
+      if (!emit()) break;
+    }
+  }
+  return FromRocks(it->status(), "listing events");
+}
+
+VerifyReport EventLog::Verify() const {
+  VerifyReport report;
+  ChainVerifier verifier(0, GenesisHash());
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  read.verify_checksums = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!verifier.Check(absl::string_view(it->key().data(), it->key().size()),
+                        absl::string_view(it->value().data(), it->value().size()),
+                        nullptr)) {
+      report.ok = false;
+      report.first_bad_sequence = verifier.bad_sequence();
+      report.problem = verifier.problem();
+      break;
+    }
+  }
+  if (report.ok && !it->status().ok()) {
+    report.ok = false;
+    report.first_bad_sequence = verifier.last_good_sequence() + 1;
+    report.problem = absl::StrCat("storage error: ", it->status().ToString());
+  }
+  report.verified_through = verifier.last_good_sequence();
+  auto head = ReadHead();
+  if (head.ok()) {
+    report.head = *head;
+  } else {
+    report.head.sequence = verifier.last_good_sequence();
+    report.head.hash = verifier.last_good_hash();
+  }
+  return report;
+}
+
+}  // namespace relief

@@ -1,0 +1,148 @@
+// EventLog: the ledger's storage, one RocksDB database in the data dir.
+//
+// Layout (also in docs/formats.md):
+//
+//   column family "events"      the log; written once, never changed
+//     key     := sequence                  uint64, 8 bytes big-endian
+//     value   := hash payload
+//     hash    := 32 bytes                  SHA-256(previous_hash || payload)
+//     payload := relief.v1.EventEnvelope   deterministic protobuf bytes,
+//                                          field `hash` unset
+//   column family "requests"    idempotency: one record per applied command
+//     key     := request_id bytes
+//     value   := relief.storage.v1.RequestRecord
+//   column family "meta"
+//     "format"   -> "relief-ledger-v1"
+//     "snapshot" -> relief.storage.v1.Snapshot
+//   column family "projections" owned by projections/ (see projection.h)
+//
+// Sequences start at 1 and have no gaps; sequence 1's previous_hash is 32
+// zero bytes. The envelope repeats its sequence, so a value moved to another
+// key is caught.
+//
+// Thread-safety: the RocksDB handle is thread-safe; EventLog adds no state
+// of its own after Open. Only the writer appends.
+#ifndef RELIEF_LEDGER_STORE_EVENT_LOG_H_
+#define RELIEF_LEDGER_STORE_EVENT_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "relief/storage/v1/storage.pb.h"
+#include "relief/v1/events.pb.h"
+#include "rocksdb/db.h"
+
+namespace relief {
+
+std::string EncodeSequenceKey(uint64_t sequence);
+// REQUIRES: key.size() == 8.
+uint64_t DecodeSequenceKey(absl::string_view key);
+std::string EncodeEventValue(absl::string_view hash, absl::string_view payload);
+// The hash of sequence 0 (before the first event): 32 zero bytes.
+const std::string& GenesisHash();
+
+// The last event of the log; {0, GenesisHash()} when empty.
+struct LogHead {
+  uint64_t sequence = 0;
+  std::string hash;
+  int64_t recorded_at_unix_micros = 0;
+};
+
+// Checks envelopes one by one, in order; remembers the first failure.
+class ChainVerifier {
+ public:
+  // Start after `sequence` whose stored hash is `hash`.
+  ChainVerifier(uint64_t sequence, std::string hash)
+      : last_sequence_(sequence), last_hash_(std::move(hash)) {}
+  // Checks one stored record. Returns false (and keeps the problem) at the
+  // first one that does not match; `envelope` receives the decoded envelope
+  // (its hash set) when non-null and the record checks out.
+  bool Check(absl::string_view key, absl::string_view value,
+             v1::EventEnvelope* envelope);
+  uint64_t last_good_sequence() const { return last_sequence_; }
+  const std::string& last_good_hash() const { return last_hash_; }
+  uint64_t bad_sequence() const { return bad_sequence_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  bool Fail(uint64_t sequence, std::string problem);
+  uint64_t last_sequence_;
+  std::string last_hash_;
+  uint64_t bad_sequence_ = 0;
+  std::string problem_;
+};
+
+struct VerifyReport {
+  bool ok = true;
+  uint64_t verified_through = 0;
+  uint64_t first_bad_sequence = 0;
+  std::string problem;
+  LogHead head;
+};
+
+class EventLog {
+ public:
+  // Opens (creating if missing) the database in `dir`. Fails with a clear
+  // message if it is locked by another process or is not a ledger.
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(const std::string& dir);
+  ~EventLog();
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* events() const { return events_; }
+  rocksdb::ColumnFamilyHandle* requests() const { return requests_; }
+  rocksdb::ColumnFamilyHandle* meta() const { return meta_; }
+  rocksdb::ColumnFamilyHandle* projections() const { return projections_; }
+
+  // Writes a batch; `sync` makes the WAL durable before returning.
+  absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
+
+  absl::StatusOr<LogHead> ReadHead() const;
+  // The stored hash of one event; NOT_FOUND if absent.
+  absl::StatusOr<std::string> ReadHash(uint64_t sequence) const;
+  absl::StatusOr<std::optional<storage::v1::RequestRecord>> FindRequest(
+      absl::string_view request_id) const;
+  absl::StatusOr<std::optional<storage::v1::Snapshot>> LoadSnapshot() const;
+  absl::Status SaveSnapshot(const storage::v1::Snapshot& snapshot);
+
+  // Calls `visit` for each envelope with sequence in [from, to] in order
+  // (to = 0: to the end), verifying the chain from `from` on; stops early
+  // when `visit` returns false. DATA_LOSS names the first bad sequence.
+  absl::Status Scan(uint64_t from, uint64_t to,
+                    const std::function<bool(const v1::EventEnvelope&)>& visit)
+      const;
+
+  // Decodes events without chain checks (for listing): newest first or
+  // oldest first, at most `limit`.
+  absl::Status List(uint64_t after, uint64_t before, bool newest_first,
+                    uint32_t limit,
+                    const std::function<void(v1::EventEnvelope)>& visit) const;
+
+  // Walks the whole log and reports the first record that does not verify.
+  VerifyReport Verify() const;
+
+  // Test seam: every later Write fails with `error` (as a full disk would).
+  void FailWritesForTesting(absl::Status error) { injected_failure_ = error; }
+
+ private:
+  EventLog() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* events_ = nullptr;
+  rocksdb::ColumnFamilyHandle* requests_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* projections_ = nullptr;
+  rocksdb::ColumnFamilyHandle* default_ = nullptr;
+  absl::Status injected_failure_;
+};
+
+// Maps a RocksDB status to an absl::Status with context.
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what);
+
+}  // namespace relief
+
+#endif  // RELIEF_LEDGER_STORE_EVENT_LOG_H_

@@ -1,0 +1,24 @@
+// SHA-256 and HMAC-SHA-256 (OpenSSL), and hex for display.
+#ifndef RELIEF_LEDGER_STORE_SHA256_H_
+#define RELIEF_LEDGER_STORE_SHA256_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+namespace relief {
+
+inline constexpr size_t kSha256Bytes = 32;
+
+// SHA-256 of the concatenation of `a` and `b`; 32 raw bytes.
+std::string Sha256(absl::string_view a, absl::string_view b = {});
+
+// Lower-case hex of raw bytes.
+std::string ToHex(absl::string_view bytes);
+
+// `bytes` cryptographically random bytes (OpenSSL RAND_bytes). Aborts if the
+// system cannot provide them: there is no safe fallback for secrets.
+std::string RandomBytes(size_t bytes);
+
+}  // namespace relief
+
+#endif  // RELIEF_LEDGER_STORE_SHA256_H_
