@@ -1,0 +1,172 @@
+#include "ledger/server/ledger_service.h"
+
+#include <functional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/domain/decider.h"
+#include "ledger/domain/limits.h"
+#include "ledger/domain/rejection.h"
+
+namespace relief {
+namespace {
+
+using Results = absl::StatusOr<std::vector<v1::CommandResult>>;
+
+// Runs one submission: auth, role and shape checks, then the writer.
+// `fill` copies the results into the response before Finish.
+grpc::ServerUnaryReactor* Execute(
+    grpc::CallbackServerContext* context, Writer* writer,
+    const PrincipalDirectory* directory, std::vector<v1::Command> commands,
+    std::vector<std::string> token_hashes,
+    std::function<void(std::vector<v1::CommandResult>&)> fill) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto principal = directory->Authenticate(*context);
+  if (!principal.ok()) {
+    reactor->Finish(ToGrpcStatus(principal.status(), context));
+    return reactor;
+  }
+  const bool many = commands.size() > 1;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    absl::Status s = AuthorizeCommand(*principal, commands[i]);
+    if (s.ok()) s = ValidateCommand(commands[i]);
+    if (!s.ok()) {
+      if (many) s = WithPrefix(s, absl::StrCat("command ", i, ": "));
+      reactor->Finish(ToGrpcStatus(s, context));
+      return reactor;
+    }
+  }
+  Submission submission;
+  submission.actor = principal->name;
+  submission.commands = std::move(commands);
+  submission.issued_token_sha256 = std::move(token_hashes);
+  submission.done = [reactor, context, fill = std::move(fill)](Results r) {
+    if (!r.ok()) {
+      reactor->Finish(ToGrpcStatus(r.status(), context));
+      return;
+    }
+    fill(*r);
+    reactor->Finish(grpc::Status::OK);
+  };
+  if (absl::Status s = writer->Submit(std::move(submission)); !s.ok()) {
+    reactor->Finish(ToGrpcStatus(s, context));
+  }
+  return reactor;
+}
+
+}  // namespace
+
+absl::Status AuthorizeCommand(const Principal& principal,
+                              const v1::Command& command) {
+  switch (command.kind_case()) {
+    case v1::Command::kRegisterOrgUnit:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_ADMIN},
+                                         "register organisation units");
+    case v1::Command::kDeactivateOrgUnit:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_ADMIN},
+                                         "deactivate organisation units");
+    case v1::Command::kCreateToken:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_ADMIN},
+                                         "create tokens");
+    case v1::Command::kRevokeToken:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_ADMIN},
+                                         "revoke tokens");
+    case v1::Command::KIND_NOT_SET:
+      break;
+  }
+  return InvalidArgument(v1::BATCH_INVALID, "the command has no kind set");
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::RegisterOrgUnit(
+    grpc::CallbackServerContext* context,
+    const v1::RegisterOrgUnitRequest* request,
+    v1::RegisterOrgUnitResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_register_org_unit() = *request;
+  return Execute(context, writer_, directory_, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   *response->mutable_result() = std::move(r[0]);
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::DeactivateOrgUnit(
+    grpc::CallbackServerContext* context,
+    const v1::DeactivateOrgUnitRequest* request,
+    v1::DeactivateOrgUnitResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_deactivate_org_unit() = *request;
+  return Execute(context, writer_, directory_, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   *response->mutable_result() = std::move(r[0]);
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::CreateToken(
+    grpc::CallbackServerContext* context, const v1::CreateTokenRequest* request,
+    v1::CreateTokenResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_create_token() = *request;
+  // The token is made here and never stored: only its hash enters the log.
+  std::string token = NewToken();
+  std::vector<std::string> hashes = {TokenHash(token)};
+  return Execute(
+      context, writer_, directory_, std::move(commands), std::move(hashes),
+      [response, token = std::move(token)](std::vector<v1::CommandResult>& r) {
+        // A replay returns the original result, not a new secret.
+        if (!r[0].replayed()) response->set_token(token);
+        *response->mutable_result() = std::move(r[0]);
+      });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::RevokeToken(
+    grpc::CallbackServerContext* context, const v1::RevokeTokenRequest* request,
+    v1::RevokeTokenResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_revoke_token() = *request;
+  return Execute(context, writer_, directory_, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   *response->mutable_result() = std::move(r[0]);
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitCommands(
+    grpc::CallbackServerContext* context,
+    const v1::SubmitCommandsRequest* request,
+    v1::SubmitCommandsResponse* response) {
+  auto fail = [context](absl::Status s) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(s, context));
+    return reactor;
+  };
+  if (request->commands().empty()) {
+    return fail(InvalidArgument(v1::BATCH_INVALID, "the batch is empty"));
+  }
+  if (static_cast<size_t>(request->commands_size()) >
+      limits::kMaxCommandsPerRequest) {
+    return fail(InvalidArgument(
+        v1::BATCH_INVALID,
+        absl::StrCat("the batch has ", request->commands_size(),
+                     " commands; at most ", limits::kMaxCommandsPerRequest,
+                     " are allowed per request")));
+  }
+  for (int i = 0; i < request->commands_size(); ++i) {
+    if (request->commands(i).has_create_token()) {
+      return fail(InvalidArgument(
+          v1::BATCH_INVALID,
+          absl::StrCat("command ", i, ": CreateToken is not allowed in a "
+                       "batch (its token is returned once); call CreateToken")));
+    }
+  }
+  std::vector<v1::Command> commands(request->commands().begin(),
+                                    request->commands().end());
+  return Execute(context, writer_, directory_, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   response->mutable_results()->Reserve(
+                       static_cast<int>(r.size()));
+                   for (auto& result : r) {
+                     *response->add_results() = std::move(result);
+                   }
+                 });
+}
+
+}  // namespace relief

@@ -1,0 +1,271 @@
+#include "ledger/server/server.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "ledger/domain/limits.h"
+#include "ledger/domain/rejection.h"
+#include "ledger/server/ledger_service.h"
+#include "ledger/store/sha256.h"
+#include "projections/org_units_projection.h"
+#include "projections/projection_runner.h"
+#include "projections/query_service.h"
+
+namespace relief {
+namespace {
+
+constexpr char kAdminTokenFile[] = "admin.token";
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Writes `content` to `path` durably and atomically, with `mode`.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& content, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat("cannot create ", tmp, ": ",
+                                            std::strerror(errno)));
+  }
+  ::fchmod(fd, mode);
+  bool ok = ::write(fd, content.data(), content.size()) ==
+                static_cast<ssize_t>(content.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot write ", path, ": ",
+                                            std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(const std::string& host_port) {
+  std::string host = host_port;
+  if (absl::StartsWith(host, "[")) {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+// Fans the writer's news out to the directory, the projections and health.
+class ReliefServer::Listener : public CommitListener {
+ public:
+  Listener(PrincipalDirectory* directory, ProjectionRunner* runner)
+      : directory_(directory), runner_(runner) {}
+  void OnCommitted(const State& state, const LogHead& head,
+                   const std::vector<v1::EventEnvelope>& envelopes) override {
+    if (envelopes.empty()) {
+      directory_->Load(state);
+    } else {
+      directory_->Update(state, envelopes);
+    }
+    runner_->Notify(head.sequence);
+  }
+  void OnWriterFailed(const absl::Status& error) override {
+    grpc::Server* server = server_.load();
+    if (server != nullptr && server->GetHealthCheckService() != nullptr) {
+      server->GetHealthCheckService()->SetServingStatus(false);
+    }
+    failed_ = true;
+  }
+  void set_server(grpc::Server* server) {
+    server_ = server;
+    if (failed_) OnWriterFailed(absl::OkStatus());
+  }
+
+ private:
+  PrincipalDirectory* directory_;
+  ProjectionRunner* runner_;
+  std::atomic<grpc::Server*> server_{nullptr};
+  std::atomic<bool> failed_{false};
+};
+
+absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
+    ServerOptions options) {
+  const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
+  if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key must be given together");
+  }
+  if (!options.client_ca.empty() && !tls) {
+    return absl::InvalidArgumentError(
+        "--client-ca needs --tls-cert and --tls-key");
+  }
+  if (!tls && !options.insecure && !IsLoopbackAddress(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to listen on ", options.listen,
+        " without TLS: bearer tokens would cross the network in clear. Give "
+        "--tls-cert and --tls-key, listen on 127.0.0.1, or pass --insecure "
+        "if something else (a tunnel, a mesh) encrypts the wire"));
+  }
+
+  std::unique_ptr<ReliefServer> server(new ReliefServer());
+  server->options_ = options;
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot create the data dir ", options.data_dir, ": ", ec.message()));
+  }
+  ::chmod(options.data_dir.c_str(), 0700);
+  auto log = EventLog::Open(options.data_dir);
+  if (!log.ok()) return log.status();
+  server->log_ = *std::move(log);
+  server->directory_ = std::make_unique<PrincipalDirectory>();
+  std::vector<std::unique_ptr<Projection>> projections;
+  projections.push_back(std::make_unique<OrgUnitsProjection>());
+  server->runner_ = std::make_unique<ProjectionRunner>(server->log_.get(),
+                                                       std::move(projections));
+  if (auto s = server->runner_->Start(); !s.ok()) return s;
+  server->listener_ = std::make_unique<Listener>(server->directory_.get(),
+                                                 server->runner_.get());
+  auto writer = Writer::Start(server->log_.get(), options.writer,
+                              server->listener_.get());
+  if (!writer.ok()) return writer.status();
+  server->writer_ = *std::move(writer);
+  std::fprintf(stderr,
+               "reliefd: ledger at sequence %llu (%s, %llu events replayed)\n",
+               static_cast<unsigned long long>(
+                   server->writer_->Status().head.sequence),
+               server->writer_->snapshot_note().c_str(),
+               static_cast<unsigned long long>(
+                   server->writer_->replayed_events()));
+
+  server->admin_token_path_ =
+      (std::filesystem::path(options.data_dir) / kAdminTokenFile).string();
+  if (auto s = server->BootstrapAdmin(); !s.ok()) return s;
+
+  server->ledger_service_ = std::make_unique<LedgerServiceImpl>(
+      server->writer_.get(), server->directory_.get());
+  server->query_service_ = std::make_unique<QueryServiceImpl>(
+      server->log_.get(), server->runner_.get(), server->writer_.get(),
+      server->directory_.get());
+  server->audit_service_ = std::make_unique<AuditServiceImpl>(
+      server->log_.get(), server->directory_.get());
+
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (tls) {
+    grpc::SslServerCredentialsOptions ssl(
+        options.client_ca.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    auto cert = ReadFile(options.tls_cert);
+    auto key = ReadFile(options.tls_key);
+    if (!cert.ok()) return cert.status();
+    if (!key.ok()) return key.status();
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    if (!options.client_ca.empty()) {
+      auto ca = ReadFile(options.client_ca);
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, credentials, &server->port_);
+  builder.SetMaxReceiveMessageSize(limits::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(limits::kMaxMessageBytes);
+  builder.RegisterService(server->ledger_service_.get());
+  builder.RegisterService(server->query_service_.get());
+  builder.RegisterService(server->audit_service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen,
+        " (is another process using the port? is the address valid?)"));
+  }
+  server->listener_->set_server(server->server_.get());
+  if (server->writer_->Status().phase == WriterStatus::Phase::kRunning) {
+    server->server_->GetHealthCheckService()->SetServingStatus(true);
+  }
+  if (!options.port_file.empty()) {
+    if (auto s = WriteFileAtomically(options.port_file,
+                                     absl::StrCat(server->port_, "\n"), 0644);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return server;
+}
+
+absl::Status ReliefServer::BootstrapAdmin() {
+  if (!directory_->empty()) return absl::OkStatus();
+  // The file first: if we crash after it, the next start makes a new one;
+  // the other order could leave an admin whose token nobody has.
+  std::string token = NewToken();
+  if (auto s = WriteFileAtomically(admin_token_path_, token + "\n", 0600);
+      !s.ok()) {
+    return s;
+  }
+  Submission submission;
+  submission.actor = "system";
+  v1::Command& command = submission.commands.emplace_back();
+  auto* create = command.mutable_create_token();
+  create->set_request_id(absl::StrCat("bootstrap-admin-", ToHex(RandomBytes(8))));
+  create->set_name("admin");
+  create->add_roles(v1::ROLE_ADMIN);
+  submission.issued_token_sha256.push_back(TokenHash(token));
+  auto result = writer_->SubmitAndWait(std::move(submission));
+  if (!result.ok()) return result.status();
+  std::fprintf(stderr, "reliefd: first start: admin token written to %s\n",
+               admin_token_path_.c_str());
+  return absl::OkStatus();
+}
+
+void ReliefServer::Wait() { server_->Wait(); }
+
+void ReliefServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ != nullptr && server_->GetHealthCheckService() != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+  }
+  // Finish every accepted command (their replies go out), then the server.
+  if (writer_ != nullptr) writer_->Stop();
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::seconds(5));
+  }
+  if (runner_ != nullptr) runner_->Stop();
+}
+
+ReliefServer::~ReliefServer() {
+  Shutdown();
+  server_.reset();
+  writer_.reset();
+  runner_.reset();
+}
+
+}  // namespace relief

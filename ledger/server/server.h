@@ -1,0 +1,78 @@
+// ReliefServer: everything reliefd runs, wired together.
+//
+//   EventLog (RocksDB) <- Writer (one thread) -> PrincipalDirectory
+//                                            -> ProjectionRunner (one thread)
+//   gRPC: LedgerService (callback), QueryService + AuditService (sync),
+//         grpc.health.v1 and server reflection.
+//
+// Start-up: open the log, load the snapshot, replay the tail, catch the
+// projections up in the background, issue the first admin token if there is
+// no principal yet, then listen. Shutdown: refuse new commands, finish those
+// accepted, snapshot, stop the server, let projections catch up, close.
+#ifndef RELIEF_LEDGER_SERVER_SERVER_H_
+#define RELIEF_LEDGER_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "grpcpp/server.h"
+#include "ledger/server/auth.h"
+#include "ledger/writer/writer.h"
+
+namespace relief {
+
+class ProjectionRunner;
+class LedgerServiceImpl;
+class QueryServiceImpl;
+class AuditServiceImpl;
+
+struct ServerOptions {
+  std::string data_dir = "./data";
+  std::string listen = "127.0.0.1:50051";
+  std::string port_file;  // written (atomically) with the bound port
+  std::string tls_cert;   // PEM files; both or neither
+  std::string tls_key;
+  std::string client_ca;  // if set, clients must present a certificate
+  bool insecure = false;  // allow plaintext on a non-loopback address
+  WriterOptions writer;
+};
+
+// True for 127.0.0.0/8, [::1] and localhost.
+bool IsLoopbackAddress(const std::string& host_port);
+
+class ReliefServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<ReliefServer>> Start(
+      ServerOptions options);
+  ~ReliefServer();
+
+  int port() const { return port_; }
+  const std::string& admin_token_path() const { return admin_token_path_; }
+  // Blocks until Shutdown() is called from another thread.
+  void Wait();
+  void Shutdown();
+
+ private:
+  class Listener;
+  ReliefServer() = default;
+  absl::Status BootstrapAdmin();
+
+  ServerOptions options_;
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<PrincipalDirectory> directory_;
+  std::unique_ptr<ProjectionRunner> runner_;
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<LedgerServiceImpl> ledger_service_;
+  std::unique_ptr<QueryServiceImpl> query_service_;
+  std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string admin_token_path_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace relief
+
+#endif  // RELIEF_LEDGER_SERVER_SERVER_H_

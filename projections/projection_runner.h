@@ -1,0 +1,78 @@
+// ProjectionRunner: one thread that tails the log and keeps projections up
+// to date.
+//
+// The writer tells it the new head (Notify); it reads the events after each
+// projection's checkpoint, verifying the hash chain as it goes, applies them
+// in chunks and writes each chunk with its checkpoints in one batch. Queries
+// call WaitFor(min_sequence, deadline) to read their own writes.
+//
+// Thread-safety: all public methods may be called from any thread.
+#ifndef RELIEF_PROJECTIONS_PROJECTION_RUNNER_H_
+#define RELIEF_PROJECTIONS_PROJECTION_RUNNER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/store/event_log.h"
+#include "projections/projection.h"
+
+namespace relief {
+
+class ProjectionRunner {
+ public:
+  // `log` must outlive the runner. Reads the checkpoints; call Start().
+  ProjectionRunner(EventLog* log,
+                   std::vector<std::unique_ptr<Projection>> projections);
+  ~ProjectionRunner();
+
+  absl::Status Start();
+  // The log's head moved to `sequence`.
+  void Notify(uint64_t sequence);
+  // Catches up with the last notified head, then stops the thread.
+  void Stop();
+
+  // Waits until every projection has applied `sequence`, or the deadline.
+  // Returns the sequence reached (>= `sequence` on success).
+  uint64_t WaitFor(uint64_t sequence, absl::Time deadline);
+  uint64_t applied() const;
+  // OK, or why the runner stopped applying.
+  absl::Status health() const;
+
+  struct Checkpoint {
+    std::string name;
+    uint64_t sequence;
+  };
+  std::vector<Checkpoint> checkpoints() const;
+
+  // Deletes a projection's data and checkpoint (REQUIRES: not started), so
+  // Start() rebuilds it from sequence 1.
+  absl::Status Drop(const std::string& name);
+
+  // Applies events [from, to] to a projection; exposed for the rebuild tool.
+  static std::string CheckpointKey(absl::string_view name);
+
+ private:
+  void Run();
+  absl::Status ApplyChunk(uint64_t to);
+
+  EventLog* const log_;
+  std::vector<std::unique_ptr<Projection>> projections_;
+
+  mutable absl::Mutex mu_;
+  uint64_t target_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status health_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace relief
+
+#endif  // RELIEF_PROJECTIONS_PROJECTION_RUNNER_H_

@@ -1,0 +1,188 @@
+#include "projections/query_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ledger/domain/limits.h"
+#include "ledger/domain/rejection.h"
+#include "ledger/domain/validation.h"
+
+namespace relief {
+namespace {
+
+uint32_t PageSize(uint32_t requested) {
+  if (requested == 0) return limits::kDefaultPageSize;
+  return std::min(requested, limits::kMaxPageSize);
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> QueryServiceImpl::Begin(grpc::ServerContext* context,
+                                                 uint64_t min_sequence) {
+  auto principal = directory_->Authenticate(*context);
+  if (!principal.ok()) return principal.status();
+  if (absl::Status h = runner_->health(); !h.ok()) {
+    return Reject(absl::StatusCode::kUnavailable, v1::INTERNAL_ERROR,
+                  absl::StrCat("the read models are stopped: ", h.message()));
+  }
+  const uint64_t head = writer_->Status().head.sequence;
+  if (min_sequence > head) {
+    return Reject(absl::StatusCode::kOutOfRange,
+                  v1::MIN_SEQUENCE_NOT_REACHED,
+                  absl::StrCat("min_sequence ", min_sequence,
+                               " is beyond the log head ", head));
+  }
+  absl::Time deadline = std::min(
+      absl::FromChrono(context->deadline()),
+      absl::Now() + absl::Milliseconds(limits::kMaxMinSequenceWaitMillis));
+  uint64_t reached = runner_->WaitFor(min_sequence, deadline);
+  if (reached < min_sequence) {
+    return Reject(absl::StatusCode::kDeadlineExceeded,
+                  v1::MIN_SEQUENCE_NOT_REACHED,
+                  absl::StrCat("the read model reached sequence ", reached,
+                               " but not min_sequence ", min_sequence,
+                               " before the deadline; retry"));
+  }
+  return reached;
+}
+
+grpc::Status QueryServiceImpl::GetOrgUnit(grpc::ServerContext* context,
+                                          const v1::GetOrgUnitRequest* request,
+                                          v1::GetOrgUnitResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (auto s = ValidateOrgCode("code", request->code()); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  auto unit = org_units_.Get(request->code());
+  if (!unit.ok()) return ToGrpcStatus(unit.status(), context);
+  *response->mutable_unit() = *std::move(unit);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListOrgUnits(
+    grpc::ServerContext* context, const v1::ListOrgUnitsRequest* request,
+    v1::ListOrgUnitsResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (!request->under_code().empty()) {
+    if (auto s = ValidateOrgCode("under_code", request->under_code());
+        !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+    if (auto unit = org_units_.Get(request->under_code()); !unit.ok()) {
+      return ToGrpcStatus(unit.status(), context);
+    }
+  }
+  if (!request->page_token().empty()) {
+    if (auto s = ValidateOrgCode("page_token", request->page_token());
+        !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+  }
+  std::string next;
+  auto units = org_units_.List(request->under_code(),
+                               request->include_inactive(),
+                               request->page_token(),
+                               PageSize(request->page_size()), &next);
+  if (!units.ok()) return ToGrpcStatus(units.status(), context);
+  for (auto& unit : *units) *response->add_units() = std::move(unit);
+  response->set_next_page_token(next);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListPrincipals(
+    grpc::ServerContext* context, const v1::ListPrincipalsRequest* request,
+    v1::ListPrincipalsResponse* response) {
+  auto principal = directory_->Authenticate(*context);
+  if (!principal.ok()) return ToGrpcStatus(principal.status(), context);
+  if (auto s = PrincipalDirectory::Require(
+          *principal, {v1::ROLE_ADMIN, v1::ROLE_AUDITOR}, "list principals");
+      !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  for (auto& p : directory_->List()) *response->add_principals() = std::move(p);
+  response->set_as_of_sequence(writer_->Status().head.sequence);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetStatus(grpc::ServerContext* context,
+                                         const v1::GetStatusRequest* request,
+                                         v1::GetStatusResponse* response) {
+  auto principal = directory_->Authenticate(*context);
+  if (!principal.ok()) return ToGrpcStatus(principal.status(), context);
+  WriterStatus status = writer_->Status();
+  response->set_head_sequence(status.head.sequence);
+  response->set_head_hash(status.head.hash);
+  switch (status.phase) {
+    case WriterStatus::Phase::kRunning:
+      response->set_writer_state(v1::WRITER_STATE_RUNNING);
+      break;
+    case WriterStatus::Phase::kFailed:
+      response->set_writer_state(v1::WRITER_STATE_FAILED);
+      response->set_writer_error(std::string(status.error.message()));
+      break;
+    default:
+      response->set_writer_state(v1::WRITER_STATE_STOPPING);
+  }
+  response->set_queue_depth(static_cast<uint32_t>(status.queue_depth_commands));
+  response->set_queue_capacity(
+      static_cast<uint32_t>(status.queue_capacity_commands));
+  for (const auto& c : runner_->checkpoints()) {
+    auto* p = response->add_projections();
+    p->set_name(c.name);
+    p->set_checkpoint_sequence(c.sequence);
+  }
+  response->set_snapshot_sequence(status.snapshot_sequence);
+  response->set_principal(principal->name);
+  for (v1::Role role : principal->roles) response->add_roles(role);
+  response->set_server_time_unix_micros(absl::ToUnixMicros(absl::Now()));
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditServiceImpl::ListEvents(grpc::ServerContext* context,
+                                          const v1::ListEventsRequest* request,
+                                          v1::ListEventsResponse* response) {
+  auto principal = directory_->Authenticate(*context);
+  if (!principal.ok()) return ToGrpcStatus(principal.status(), context);
+  if (auto s = PrincipalDirectory::Require(
+          *principal, {v1::ROLE_ADMIN, v1::ROLE_AUDITOR, v1::ROLE_SERVICE},
+          "read the event log");
+      !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  auto head = log_->ReadHead();
+  if (!head.ok()) return ToGrpcStatus(head.status(), context);
+  absl::Status s = log_->List(
+      request->after_sequence(), request->before_sequence(),
+      request->newest_first(), PageSize(request->page_size()),
+      [&](v1::EventEnvelope e) { *response->add_events() = std::move(e); });
+  if (!s.ok()) return ToGrpcStatus(s, context);
+  response->set_head_sequence(head->sequence);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditServiceImpl::VerifyChain(
+    grpc::ServerContext* context, const v1::VerifyChainRequest* request,
+    v1::VerifyChainResponse* response) {
+  auto principal = directory_->Authenticate(*context);
+  if (!principal.ok()) return ToGrpcStatus(principal.status(), context);
+  if (auto s = PrincipalDirectory::Require(
+          *principal, {v1::ROLE_ADMIN, v1::ROLE_AUDITOR}, "verify the chain");
+      !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  VerifyReport report = log_->Verify();
+  response->set_ok(report.ok);
+  response->set_verified_through_sequence(report.verified_through);
+  response->set_first_bad_sequence(report.first_bad_sequence);
+  response->set_problem(report.problem);
+  response->set_head_sequence(report.head.sequence);
+  response->set_head_hash(report.head.hash);
+  return grpc::Status::OK;
+}
+
+}  // namespace relief

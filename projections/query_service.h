@@ -1,0 +1,73 @@
+// QueryService and AuditService: the read side.
+//
+// Synchronous gRPC API on purpose: a query may wait for its min_sequence
+// (bounded by its deadline and limits::kMaxMinSequenceWaitMillis), and the
+// sync API gives each such call its own thread from gRPC's pool, where the
+// callback API would block a shared event-loop thread.
+#ifndef RELIEF_PROJECTIONS_QUERY_SERVICE_H_
+#define RELIEF_PROJECTIONS_QUERY_SERVICE_H_
+
+#include "ledger/server/auth.h"
+#include "ledger/store/event_log.h"
+#include "ledger/writer/writer.h"
+#include "projections/org_units_projection.h"
+#include "projections/projection_runner.h"
+#include "relief/v1/audit_service.grpc.pb.h"
+#include "relief/v1/query_service.grpc.pb.h"
+
+namespace relief {
+
+class QueryServiceImpl final : public v1::QueryService::Service {
+ public:
+  // All must outlive the service.
+  QueryServiceImpl(const EventLog* log, ProjectionRunner* runner,
+                   const Writer* writer, const PrincipalDirectory* directory)
+      : log_(log), runner_(runner), writer_(writer), directory_(directory),
+        org_units_(log) {}
+
+  grpc::Status GetOrgUnit(grpc::ServerContext* context,
+                          const v1::GetOrgUnitRequest* request,
+                          v1::GetOrgUnitResponse* response) override;
+  grpc::Status ListOrgUnits(grpc::ServerContext* context,
+                            const v1::ListOrgUnitsRequest* request,
+                            v1::ListOrgUnitsResponse* response) override;
+  grpc::Status ListPrincipals(grpc::ServerContext* context,
+                              const v1::ListPrincipalsRequest* request,
+                              v1::ListPrincipalsResponse* response) override;
+  grpc::Status GetStatus(grpc::ServerContext* context,
+                         const v1::GetStatusRequest* request,
+                         v1::GetStatusResponse* response) override;
+
+ private:
+  // Authenticates, then waits for min_sequence. Returns the sequence the
+  // read model reflects.
+  absl::StatusOr<uint64_t> Begin(grpc::ServerContext* context,
+                                 uint64_t min_sequence);
+
+  const EventLog* const log_;
+  ProjectionRunner* const runner_;
+  const Writer* const writer_;
+  const PrincipalDirectory* const directory_;
+  OrgUnitsView org_units_;
+};
+
+class AuditServiceImpl final : public v1::AuditService::Service {
+ public:
+  AuditServiceImpl(const EventLog* log, const PrincipalDirectory* directory)
+      : log_(log), directory_(directory) {}
+
+  grpc::Status ListEvents(grpc::ServerContext* context,
+                          const v1::ListEventsRequest* request,
+                          v1::ListEventsResponse* response) override;
+  grpc::Status VerifyChain(grpc::ServerContext* context,
+                           const v1::VerifyChainRequest* request,
+                           v1::VerifyChainResponse* response) override;
+
+ private:
+  const EventLog* const log_;
+  const PrincipalDirectory* const directory_;
+};
+
+}  // namespace relief
+
+#endif  // RELIEF_PROJECTIONS_QUERY_SERVICE_H_
