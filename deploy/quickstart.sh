@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libssl-dev
-  libcli11-dev)
+  libcli11-dev openssl)
 JOBS=$(nproc)
 
 install_packages() {

@@ -1,0 +1,143 @@
+// In-process tests of the server's transport rules: TLS, client
+// certificates, the refusal to listen in clear beyond loopback, and the one
+// place errors become gRPC statuses.
+#include "ledger/server/server.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "ledger/domain/rejection.h"
+#include "relief/v1/query_service.grpc.pb.h"
+
+namespace relief {
+namespace {
+
+std::string TempDir() {
+  std::string pattern = ::testing::TempDir() + "/server_XXXXXX";
+  EXPECT_NE(mkdtemp(pattern.data()), nullptr);
+  return pattern;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(ServerTest, LoopbackAddresses) {
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("127.1.2.3:0"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:1"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("[::]:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.5:50051"));
+  EXPECT_FALSE(IsLoopbackAddress("127example.com:1"));
+}
+
+TEST(ServerTest, ErrorsCarryReasonInMessage) {
+  grpc::Status s = ToGrpcStatus(
+      FailedPrecondition(v1::ORG_PARENT_NOT_FOUND, "parent 'x' missing"),
+      nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(), "ORG_PARENT_NOT_FOUND: parent 'x' missing");
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus(), nullptr).ok());
+}
+
+TEST(ServerTest, RefusesPlaintextBeyondLoopback) {
+  ServerOptions options;
+  options.data_dir = TempDir();
+  options.listen = "0.0.0.0:0";
+  auto server = ReliefServer::Start(options);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(server.status().message().find("--insecure"), std::string::npos);
+  // Nothing was created: the refusal comes before the ledger is opened.
+  EXPECT_FALSE(std::ifstream(options.data_dir + "/admin.token").good());
+  options.tls_cert = "only-one.pem";
+  server = ReliefServer::Start(options);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir();
+    // A CA, a server certificate for localhost and a client certificate.
+    std::string script = "cd " + dir_ + R"( && {
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=relief-test-ca -keyout ca.key -out ca.pem &&
+      openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr &&
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > san.ext &&
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem &&
+      openssl req -newkey rsa:2048 -nodes -subj /CN=client -keyout client.key -out client.csr &&
+      openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out client.pem ; } >openssl.log 2>&1)";
+    ASSERT_EQ(std::system(script.c_str()), 0) << Slurp(dir_ + "/openssl.log");
+  }
+
+  absl::StatusOr<std::unique_ptr<ReliefServer>> StartServer(bool client_ca) {
+    ServerOptions options;
+    options.data_dir = dir_ + "/data";
+    options.listen = "127.0.0.1:0";
+    options.tls_cert = dir_ + "/server.pem";
+    options.tls_key = dir_ + "/server.key";
+    if (client_ca) options.client_ca = dir_ + "/ca.pem";
+    return ReliefServer::Start(options);
+  }
+
+  grpc::Status Call(int port, bool with_client_cert, std::string token) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = Slurp(dir_ + "/ca.pem");
+    if (with_client_cert) {
+      ssl.pem_private_key = Slurp(dir_ + "/client.key");
+      ssl.pem_cert_chain = Slurp(dir_ + "/client.pem");
+    }
+    auto channel = grpc::CreateChannel("localhost:" + std::to_string(port),
+                                       grpc::SslCredentials(ssl));
+    auto stub = v1::QueryService::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::GetStatusResponse response;
+    return stub->GetStatus(&context, v1::GetStatusRequest(), &response);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(TlsTest, ServesOverTls) {
+  auto server = StartServer(false);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::string token = Slurp((*server)->admin_token_path());
+  token.erase(token.find_last_not_of("\n") + 1);
+  EXPECT_TRUE(Call((*server)->port(), false, token).ok());
+  EXPECT_EQ(Call((*server)->port(), false, "rlf_wrong").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // A plaintext client cannot talk to it.
+  auto plain = v1::QueryService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  v1::GetStatusResponse response;
+  EXPECT_FALSE(plain->GetStatus(&context, {}, &response).ok());
+}
+
+TEST_F(TlsTest, RequiresClientCertificateWhenAsked) {
+  auto server = StartServer(true);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::string token = Slurp((*server)->admin_token_path());
+  token.erase(token.find_last_not_of("\n") + 1);
+  EXPECT_TRUE(Call((*server)->port(), true, token).ok());
+  EXPECT_FALSE(Call((*server)->port(), false, token).ok());
+}
+
+}  // namespace
+}  // namespace relief
