@@ -1,0 +1,202 @@
+#include "clients/reliefctl/names.h"
+
+#include <array>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+
+namespace reliefctl {
+namespace {
+
+using relief::v1::Event;
+using relief::v1::OrgLevel;
+using relief::v1::Role;
+
+struct LevelName {
+  OrgLevel level;
+  const char* name;
+  const char* name_zh;
+};
+
+constexpr std::array<LevelName, 6> kLevels = {{
+    {relief::v1::ORG_LEVEL_NATIONAL, "national", "全总"},
+    {relief::v1::ORG_LEVEL_PROVINCE, "province", "省总"},
+    {relief::v1::ORG_LEVEL_CITY, "city", "市总"},
+    {relief::v1::ORG_LEVEL_DISTRICT, "district", "区县总工会"},
+    {relief::v1::ORG_LEVEL_SECTOR, "sector", "产业/系统工会"},
+    {relief::v1::ORG_LEVEL_GRASSROOTS, "grassroots", "基层工会"},
+}};
+
+struct RoleNameEntry {
+  Role role;
+  const char* name;
+};
+
+constexpr std::array<RoleNameEntry, 5> kRoles = {{
+    {relief::v1::ROLE_ADMIN, "admin"},
+    {relief::v1::ROLE_FINANCE_OFFICER, "finance_officer"},
+    {relief::v1::ROLE_LOAN_OFFICER, "loan_officer"},
+    {relief::v1::ROLE_AUDITOR, "auditor"},
+    {relief::v1::ROLE_SERVICE, "service"},
+}};
+
+// Lower case, '-' as '_', without the proto enum prefix if present.
+std::string Normalize(std::string_view text, std::string_view proto_prefix) {
+  std::string s = absl::AsciiStrToLower(
+      absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size())));
+  s = absl::StrReplaceAll(s, {{"-", "_"}});
+  const std::string prefix = absl::AsciiStrToLower(std::string(proto_prefix));
+  if (s.size() > prefix.size() && s.compare(0, prefix.size(), prefix) == 0) {
+    s.erase(0, prefix.size());
+  }
+  return s;
+}
+
+}  // namespace
+
+int ExitCodeForStatus(grpc::StatusCode code) {
+  if (code == grpc::StatusCode::OK) return kExitOk;
+  return kExitRpcBase + static_cast<int>(code);
+}
+
+std::string StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: break;
+  }
+  return absl::StrCat("CODE_", static_cast<int>(code));
+}
+
+std::optional<OrgLevel> ParseOrgLevel(std::string_view text) {
+  const std::string s = Normalize(text, "org_level_");
+  for (const LevelName& entry : kLevels) {
+    if (s == entry.name || text == entry.name_zh) return entry.level;
+  }
+  // Common Chinese spellings beyond the short names.
+  if (text == "全国总工会") return relief::v1::ORG_LEVEL_NATIONAL;
+  if (text == "省总工会") return relief::v1::ORG_LEVEL_PROVINCE;
+  if (text == "市总工会") return relief::v1::ORG_LEVEL_CITY;
+  if (text == "区县总") return relief::v1::ORG_LEVEL_DISTRICT;
+  if (text == "基层") return relief::v1::ORG_LEVEL_GRASSROOTS;
+  return std::nullopt;
+}
+
+std::string OrgLevelName(OrgLevel level) {
+  for (const LevelName& entry : kLevels) {
+    if (entry.level == level) return entry.name;
+  }
+  return absl::StrCat("level_", static_cast<int>(level));
+}
+
+std::string OrgLevelNameZh(OrgLevel level) {
+  for (const LevelName& entry : kLevels) {
+    if (entry.level == level) return entry.name_zh;
+  }
+  return "";
+}
+
+std::string OrgLevelDisplay(OrgLevel level) {
+  const std::string zh = OrgLevelNameZh(level);
+  return zh.empty() ? OrgLevelName(level) : OrgLevelName(level) + " " + zh;
+}
+
+std::string OrgLevelChoices() {
+  std::vector<std::string> names;
+  for (const LevelName& entry : kLevels) names.push_back(entry.name);
+  return absl::StrJoin(names, "|");
+}
+
+std::optional<Role> ParseRole(std::string_view text) {
+  const std::string s = Normalize(text, "role_");
+  for (const RoleNameEntry& entry : kRoles) {
+    if (s == entry.name) return entry.role;
+  }
+  return std::nullopt;
+}
+
+std::string RoleName(Role role) {
+  for (const RoleNameEntry& entry : kRoles) {
+    if (entry.role == role) return entry.name;
+  }
+  return absl::StrCat("role_", static_cast<int>(role));
+}
+
+std::string RoleChoices() {
+  std::vector<std::string> names;
+  for (const RoleNameEntry& entry : kRoles) names.push_back(entry.name);
+  return absl::StrJoin(names, "|");
+}
+
+std::string RoleList(const google::protobuf::RepeatedField<int>& roles) {
+  if (roles.empty()) return "-";
+  std::vector<std::string> names;
+  for (const int role : roles) names.push_back(RoleName(static_cast<Role>(role)));
+  return absl::StrJoin(names, ", ");
+}
+
+std::string WriterStateName(relief::v1::WriterState state) {
+  switch (state) {
+    case relief::v1::WRITER_STATE_RUNNING: return "running";
+    case relief::v1::WRITER_STATE_FAILED: return "FAILED";
+    case relief::v1::WRITER_STATE_STOPPING: return "stopping";
+    default: break;
+  }
+  return absl::StrCat("unspecified (", static_cast<int>(state), ")");
+}
+
+std::string EventTypeName(const Event& event) {
+  switch (event.kind_case()) {
+    case Event::kOrgUnitRegistered: return "org_unit_registered";
+    case Event::kOrgUnitDeactivated: return "org_unit_deactivated";
+    case Event::kTokenIssued: return "token_issued";
+    case Event::kTokenRevoked: return "token_revoked";
+    case Event::KIND_NOT_SET: break;
+  }
+  return "unknown";
+}
+
+std::string EventSummary(const Event& event) {
+  switch (event.kind_case()) {
+    case Event::kOrgUnitRegistered: {
+      const auto& e = event.org_unit_registered();
+      std::string s = absl::StrCat(e.code(), " ", e.name_zh(), ", ",
+                                   OrgLevelName(e.level()));
+      if (!e.parent_code().empty()) absl::StrAppend(&s, ", under ", e.parent_code());
+      return s;
+    }
+    case Event::kOrgUnitDeactivated: {
+      const auto& e = event.org_unit_deactivated();
+      return absl::StrCat(e.code(), ": ", e.reason());
+    }
+    case Event::kTokenIssued: {
+      const auto& e = event.token_issued();
+      return absl::StrCat(e.name(), " as ", RoleList(e.roles()));
+    }
+    case Event::kTokenRevoked: {
+      const auto& e = event.token_revoked();
+      return absl::StrCat(e.name(), ": ", e.reason());
+    }
+    case Event::KIND_NOT_SET: break;
+  }
+  return "(event kind unknown to this reliefctl; see --json)";
+}
+
+}  // namespace reliefctl

@@ -1,0 +1,58 @@
+// Names a person types and reads for the API's enums, and the exit codes.
+//
+// Every enum has one canonical lower-case English name ("city",
+// "finance_officer") that the CLI accepts and prints; parsing also accepts
+// the proto spelling ("ORG_LEVEL_CITY", "ROLE_AUDITOR"), hyphens for
+// underscores, and for levels the Chinese short name ("市总"). Tables show
+// English and Chinese side by side ("city 市总").
+#ifndef RELIEF_CLIENTS_RELIEFCTL_NAMES_H_
+#define RELIEF_CLIENTS_RELIEFCTL_NAMES_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "grpcpp/support/status.h"
+#include "relief/v1/events.pb.h"
+#include "relief/v1/query_service.pb.h"
+
+namespace reliefctl {
+
+// Exit codes, documented in `reliefctl --help`. Never renumbered: scripts
+// depend on them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitChainBroken = 1;  // verify found a broken chain
+inline constexpr int kExitUsage = 2;        // bad command line
+inline constexpr int kExitLocal = 3;        // token not found, unreadable file
+inline constexpr int kExitRpcBase = 10;     // + the gRPC status code
+
+// kExitRpcBase + code: 11 CANCELLED ... 15 NOT_FOUND ... 26 UNAUTHENTICATED.
+int ExitCodeForStatus(grpc::StatusCode code);
+
+// "NOT_FOUND", "PERMISSION_DENIED", ...; "CODE_<n>" for an unknown value.
+std::string StatusCodeName(grpc::StatusCode code);
+
+std::optional<relief::v1::OrgLevel> ParseOrgLevel(std::string_view text);
+std::string OrgLevelName(relief::v1::OrgLevel level);    // "city"
+std::string OrgLevelNameZh(relief::v1::OrgLevel level);  // "市总"
+std::string OrgLevelDisplay(relief::v1::OrgLevel level);  // "city 市总"
+// "national|province|city|district|sector|grassroots"
+std::string OrgLevelChoices();
+
+std::optional<relief::v1::Role> ParseRole(std::string_view text);
+std::string RoleName(relief::v1::Role role);  // "finance_officer"
+std::string RoleChoices();                     // "admin|finance_officer|..."
+// "admin, auditor"; "-" for none.
+std::string RoleList(const google::protobuf::RepeatedField<int>& roles);
+
+std::string WriterStateName(relief::v1::WriterState state);  // "running"
+
+// The event's kind as a snake_case name ("org_unit_registered"), and a short
+// line a person can read ("jining.zoucheng 邹城市总工会, district, under
+// jining"). Unknown kinds (a newer server) read "unknown".
+std::string EventTypeName(const relief::v1::Event& event);
+std::string EventSummary(const relief::v1::Event& event);
+
+}  // namespace reliefctl
+
+#endif  // RELIEF_CLIENTS_RELIEFCTL_NAMES_H_
