@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/text_format.h"
 
 namespace reliefctl {
 namespace {
@@ -163,14 +165,24 @@ std::string WriterStateName(relief::v1::WriterState state) {
 }
 
 std::string EventTypeName(const Event& event) {
-  switch (event.kind_case()) {
-    case Event::kOrgUnitRegistered: return "org_unit_registered";
-    case Event::kOrgUnitDeactivated: return "org_unit_deactivated";
-    case Event::kTokenIssued: return "token_issued";
-    case Event::kTokenRevoked: return "token_revoked";
-    case Event::KIND_NOT_SET: break;
-  }
-  return "unknown";
+  // By reflection, so an event kind added to events.proto gets its name
+  // without a change here.
+  const google::protobuf::OneofDescriptor* kind =
+      Event::descriptor()->FindOneofByName("kind");
+  const google::protobuf::FieldDescriptor* field =
+      kind == nullptr ? nullptr
+                      : event.GetReflection()->GetOneofFieldDescriptor(event, kind);
+  return field == nullptr ? "unknown" : field->name();
+}
+
+std::string SingleLineText(const google::protobuf::Message& message) {
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetSingleLineMode(true);
+  printer.SetUseUtf8StringEscaping(true);  // 济宁, not \346\265\216
+  std::string text;
+  printer.PrintToString(message, &text);
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
 }
 
 std::string EventSummary(const Event& event) {
@@ -194,9 +206,21 @@ std::string EventSummary(const Event& event) {
       const auto& e = event.token_revoked();
       return absl::StrCat(e.name(), ": ", e.reason());
     }
-    case Event::KIND_NOT_SET: break;
+    case Event::KIND_NOT_SET:
+      return "(event kind unknown to this reliefctl; see --json)";
+    default:
+      break;
   }
-  return "(event kind unknown to this reliefctl; see --json)";
+  // Kinds without a hand-written summary: their fields in text format.
+  const google::protobuf::OneofDescriptor* kind =
+      Event::descriptor()->FindOneofByName("kind");
+  const google::protobuf::FieldDescriptor* field =
+      event.GetReflection()->GetOneofFieldDescriptor(event, kind);
+  if (field == nullptr ||
+      field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+    return "";
+  }
+  return SingleLineText(event.GetReflection()->GetMessage(event, field));
 }
 
 }  // namespace reliefctl

@@ -47,11 +47,16 @@ std::string RoleList(const google::protobuf::RepeatedField<int>& roles);
 
 std::string WriterStateName(relief::v1::WriterState state);  // "running"
 
-// The event's kind as a snake_case name ("org_unit_registered"), and a short
-// line a person can read ("jining.zoucheng 邹城市总工会, district, under
-// jining"). Unknown kinds (a newer server) read "unknown".
+// The event's kind as its oneof field name ("org_unit_registered"), and a
+// short line a person can read ("jining.zoucheng 邹城市总工会, district, under
+// jining"). Kinds without a hand-written summary show their fields in
+// single-line text format; a kind this build does not know (a newer server)
+// reads "unknown".
 std::string EventTypeName(const relief::v1::Event& event);
 std::string EventSummary(const relief::v1::Event& event);
+
+// `message` in protobuf text format on one line, UTF-8 left readable.
+std::string SingleLineText(const google::protobuf::Message& message);
 
 }  // namespace reliefctl
 

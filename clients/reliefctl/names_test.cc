@@ -110,6 +110,17 @@ TEST(EventTest, SummarisesEachKind) {
   EXPECT_EQ(EventSummary(deactivated), "x: merged");
 
   EXPECT_EQ(EventTypeName(Event()), "unknown");
+  EXPECT_EQ(EventSummary(Event()),
+            "(event kind unknown to this reliefctl; see --json)");
+}
+
+TEST(EventTest, SingleLineTextKeepsChineseReadable) {
+  relief::v1::OrgUnitRegistered registered;
+  registered.set_code("jining");
+  registered.set_name_zh("济宁市总工会");
+  registered.set_level(relief::v1::ORG_LEVEL_CITY);
+  EXPECT_EQ(SingleLineText(registered),
+            "code: \"jining\" name_zh: \"济宁市总工会\" level: ORG_LEVEL_CITY");
 }
 
 }  // namespace
