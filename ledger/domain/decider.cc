@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/domain/funds.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/domain/validation.h"
@@ -247,6 +248,14 @@ absl::string_view RequestIdOf(const v1::Command& command) {
       return command.create_token().request_id();
     case v1::Command::kRevokeToken:
       return command.revoke_token().request_id();
+    case v1::Command::kReceiveFunds:
+      return command.receive_funds().request_id();
+    case v1::Command::kAllocateFunds:
+      return command.allocate_funds().request_id();
+    case v1::Command::kReverseEvent:
+      return command.reverse_event().request_id();
+    case v1::Command::kSetMatchingRule:
+      return command.set_matching_rule().request_id();
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -263,6 +272,14 @@ absl::Status ValidateCommand(const v1::Command& command) {
       return ValidateCreateToken(command.create_token());
     case v1::Command::kRevokeToken:
       return ValidateRevokeToken(command.revoke_token());
+    case v1::Command::kReceiveFunds:
+      return ValidateReceiveFunds(command.receive_funds());
+    case v1::Command::kAllocateFunds:
+      return ValidateAllocateFunds(command.allocate_funds());
+    case v1::Command::kReverseEvent:
+      return ValidateReverseEvent(command.reverse_event());
+    case v1::Command::kSetMatchingRule:
+      return ValidateSetMatchingRule(command.set_matching_rule());
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -283,6 +300,15 @@ absl::Status Decide(const State& state, const v1::Command& command,
       return DecideCreateToken(state, command.create_token(), context, events);
     case v1::Command::kRevokeToken:
       return DecideRevokeToken(state, command.revoke_token(), events);
+    case v1::Command::kReceiveFunds:
+      return DecideReceiveFunds(state, command.receive_funds(), events);
+    case v1::Command::kAllocateFunds:
+      return DecideAllocateFunds(state, command.allocate_funds(), events);
+    case v1::Command::kReverseEvent:
+      return DecideReverseEvent(state, command.reverse_event(), context,
+                                events);
+    case v1::Command::kSetMatchingRule:
+      return DecideSetMatchingRule(state, command.set_matching_rule(), events);
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -348,6 +374,29 @@ void Evolve(State& state, const v1::Event& event, uint64_t sequence) {
       state.PutPrincipal(std::move(p));
       return;
     }
+    case v1::Event::kFundsReceived:
+    case v1::Event::kFundsAllocated: {
+      const auto* postings = PostingsOf(event);
+      ApplyPostings(state, *postings);
+      MoneyEventState money;
+      money.set_sequence(sequence);
+      *money.mutable_postings() = *postings;
+      state.PutMoneyEvent(std::move(money));
+      return;
+    }
+    case v1::Event::kEventReversed: {
+      const auto& e = event.event_reversed();
+      const MoneyEventState* found = state.FindMoneyEvent(e.reversed_sequence());
+      RELIEF_CHECK(found != nullptr && !found->reversed(),
+                   absl::StrCat("reversal of ", e.reversed_sequence()));
+      MoneyEventState original = *found;
+      original.set_reversed(true);
+      state.PutMoneyEvent(std::move(original));
+      ApplyPostings(state, e.postings());
+      return;
+    }
+    case v1::Event::kMatchingRuleSet:
+      return;  // read models only
     case v1::Event::KIND_NOT_SET:
       break;
   }

@@ -26,6 +26,7 @@ struct CommandContext {
   int64_t now_unix_micros = 0;   // stamped by the writer
   // CreateToken only: SHA-256 of the token the service generated.
   absl::string_view issued_token_sha256;
+  uint64_t last_sequence = 0;  // the log's last sequence before this command
 };
 
 // The client request id of a command ("" if no command is set).

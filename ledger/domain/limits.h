@@ -23,6 +23,13 @@ inline constexpr size_t kNameMaxChars = 100;
 // Free-text reasons (deactivation, revocation): a paragraph.
 inline constexpr size_t kReasonMaxChars = 500;
 
+// Voucher numbers (凭证号) from banks and allocation notices.
+inline constexpr size_t kDocumentNumberMaxChars = 64;
+// Units of goods: "袋", "箱", "kg".
+inline constexpr size_t kQuantityUnitMaxChars = 20;
+// Goods counted per receipt: a warehouse's worth, far from overflow.
+inline constexpr int64_t kMaxGoodsQuantity = 1'000'000'000;
+
 // Principal names: "li.wei", "svc-payroll".
 inline constexpr size_t kPrincipalNameMaxBytes = 64;
 

@@ -38,6 +38,52 @@ size_t State::ActiveAdminCount() const {
   return n;
 }
 
+const BalanceState* State::FindBalance(absl::string_view account) const {
+  auto it = balances_.find(account);
+  return it == balances_.end() ? nullptr : &it->second;
+}
+
+int64_t State::Available(absl::string_view account) const {
+  const BalanceState* b = FindBalance(account);
+  if (b == nullptr) return 0;
+  return b->posted_credits_fen() - b->posted_debits_fen() -
+         b->pending_debits_fen();
+}
+
+const MoneyEventState* State::FindMoneyEvent(uint64_t sequence) const {
+  auto it = money_events_.find(sequence);
+  return it == money_events_.end() ? nullptr : &it->second;
+}
+
+namespace {
+// Records the before-image of map[key] in `undo`, then stores `value`.
+template <typename Map, typename Before, typename Undo>
+void PutWithUndo(Map& map, const typename Map::key_type& key,
+                 typename Map::mapped_type value, Undo& undo) {
+  auto it = map.find(key);
+  if (it == map.end()) {
+    undo.push_back(Before{key, std::nullopt});
+    map.emplace(key, std::move(value));
+  } else {
+    undo.push_back(Before{key, it->second});
+    it->second = std::move(value);
+  }
+}
+
+}  // namespace
+
+void State::PutBalance(BalanceState balance) {
+  std::string account = balance.account();
+  PutWithUndo<decltype(balances_), BalanceBefore>(balances_, account,
+                                                  std::move(balance), undo_);
+}
+
+void State::PutMoneyEvent(MoneyEventState event) {
+  uint64_t sequence = event.sequence();
+  PutWithUndo<decltype(money_events_), MoneyEventBefore>(
+      money_events_, sequence, std::move(event), undo_);
+}
+
 void State::PutUnit(OrgUnitState unit) {
   std::string code = unit.registered().code();
   auto it = units_.find(code);
@@ -82,9 +128,21 @@ void State::RollbackTo(size_t mark) {
       } else {
         units_.erase(u->code);
       }
+    } else if (auto* p = std::get_if<PrincipalBefore>(&entry)) {
+      RestorePrincipal(p->name, std::move(p->before));
+    } else if (auto* b = std::get_if<BalanceBefore>(&entry)) {
+      if (b->before.has_value()) {
+        balances_[b->account] = std::move(*b->before);
+      } else {
+        balances_.erase(b->account);
+      }
     } else {
-      auto& p = std::get<PrincipalBefore>(entry);
-      RestorePrincipal(p.name, std::move(p.before));
+      auto& m = std::get<MoneyEventBefore>(entry);
+      if (m.before.has_value()) {
+        money_events_[m.sequence] = std::move(*m.before);
+      } else {
+        money_events_.erase(m.sequence);
+      }
     }
   }
 }
@@ -103,6 +161,20 @@ void State::ExportTo(storage::v1::Snapshot* snapshot) const {
   std::sort(principals.begin(), principals.end(),
             [](auto* a, auto* b) { return a->name() < b->name(); });
   for (const auto* p : principals) *snapshot->add_principals() = *p;
+
+  std::vector<const BalanceState*> balances;
+  balances.reserve(balances_.size());
+  for (const auto& [account, b] : balances_) balances.push_back(&b);
+  std::sort(balances.begin(), balances.end(),
+            [](auto* a, auto* b) { return a->account() < b->account(); });
+  for (const auto* b : balances) *snapshot->add_balances() = *b;
+
+  std::vector<const MoneyEventState*> events;
+  events.reserve(money_events_.size());
+  for (const auto& [sequence, e] : money_events_) events.push_back(&e);
+  std::sort(events.begin(), events.end(),
+            [](auto* a, auto* b) { return a->sequence() < b->sequence(); });
+  for (const auto* e : events) *snapshot->add_money_events() = *e;
 }
 
 void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
@@ -111,6 +183,10 @@ void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
   }
   for (const auto& p : snapshot.principals()) {
     RestorePrincipal(p.name(), p);
+  }
+  for (const auto& b : snapshot.balances()) balances_.emplace(b.account(), b);
+  for (const auto& e : snapshot.money_events()) {
+    money_events_.emplace(e.sequence(), e);
   }
   undo_.clear();
 }

@@ -29,6 +29,8 @@ namespace relief {
 
 using OrgUnitState = storage::v1::OrgUnitState;
 using PrincipalState = storage::v1::PrincipalState;
+using BalanceState = storage::v1::BalanceState;
+using MoneyEventState = storage::v1::MoneyEventState;
 
 class State {
  public:
@@ -42,12 +44,18 @@ class State {
   const PrincipalState* FindPrincipalByTokenHash(
       absl::string_view token_sha256) const;
   size_t ActiveAdminCount() const;
+  const BalanceState* FindBalance(absl::string_view account) const;
+  // posted credits - posted debits - pending debits; 0 for an unused account.
+  int64_t Available(absl::string_view account) const;
+  const MoneyEventState* FindMoneyEvent(uint64_t sequence) const;
   size_t unit_count() const { return units_.size(); }
   size_t principal_count() const { return principals_.size(); }
 
   // Mutations, used by Evolve only. Each records its before-image.
   void PutUnit(OrgUnitState unit);
   void PutPrincipal(PrincipalState principal);
+  void PutBalance(BalanceState balance);
+  void PutMoneyEvent(MoneyEventState event);
 
   size_t Mark() const { return undo_.size(); }
   // REQUIRES: mark <= Mark().
@@ -69,13 +77,25 @@ class State {
     std::string name;
     std::optional<PrincipalState> before;
   };
+  struct BalanceBefore {
+    std::string account;
+    std::optional<BalanceState> before;
+  };
+  struct MoneyEventBefore {
+    uint64_t sequence;
+    std::optional<MoneyEventState> before;
+  };
   void RestorePrincipal(const std::string& name,
                         std::optional<PrincipalState> before);
 
   absl::node_hash_map<std::string, OrgUnitState> units_;
   absl::node_hash_map<std::string, PrincipalState> principals_;
   absl::flat_hash_map<std::string, std::string> name_by_token_hash_;
-  std::vector<std::variant<UnitBefore, PrincipalBefore>> undo_;
+  absl::node_hash_map<std::string, BalanceState> balances_;
+  absl::node_hash_map<uint64_t, MoneyEventState> money_events_;
+  std::vector<
+      std::variant<UnitBefore, PrincipalBefore, BalanceBefore, MoneyEventBefore>>
+      undo_;
 };
 
 }  // namespace relief

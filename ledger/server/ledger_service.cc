@@ -71,34 +71,86 @@ absl::Status AuthorizeCommand(const Principal& principal,
     case v1::Command::kRevokeToken:
       return PrincipalDirectory::Require(principal, {v1::ROLE_ADMIN},
                                          "revoke tokens");
+    case v1::Command::kReceiveFunds:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
+                                         "record money received");
+    case v1::Command::kAllocateFunds:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
+                                         "allocate money");
+    case v1::Command::kReverseEvent:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
+                                         "reverse money events");
+    case v1::Command::kSetMatchingRule:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
+                                         "set matching rules");
     case v1::Command::KIND_NOT_SET:
       break;
   }
   return InvalidArgument(v1::BATCH_INVALID, "the command has no kind set");
 }
 
-grpc::ServerUnaryReactor* LedgerServiceImpl::RegisterOrgUnit(
-    grpc::CallbackServerContext* context,
-    const v1::RegisterOrgUnitRequest* request,
-    v1::RegisterOrgUnitResponse* response) {
-  std::vector<v1::Command> commands(1);
-  *commands[0].mutable_register_org_unit() = *request;
+template <typename Response>
+grpc::ServerUnaryReactor* LedgerServiceImpl::Single(
+    grpc::CallbackServerContext* context, v1::Command command,
+    Response* response) {
+  std::vector<v1::Command> commands;
+  commands.push_back(std::move(command));
   return Execute(context, writer_, directory_, std::move(commands), {},
                  [response](std::vector<v1::CommandResult>& r) {
                    *response->mutable_result() = std::move(r[0]);
                  });
 }
 
+grpc::ServerUnaryReactor* LedgerServiceImpl::ReceiveFunds(
+    grpc::CallbackServerContext* context, const v1::ReceiveFundsRequest* request,
+    v1::ReceiveFundsResponse* response) {
+  v1::Command command;
+  *command.mutable_receive_funds() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::AllocateFunds(
+    grpc::CallbackServerContext* context,
+    const v1::AllocateFundsRequest* request,
+    v1::AllocateFundsResponse* response) {
+  v1::Command command;
+  *command.mutable_allocate_funds() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::ReverseEvent(
+    grpc::CallbackServerContext* context, const v1::ReverseEventRequest* request,
+    v1::ReverseEventResponse* response) {
+  v1::Command command;
+  *command.mutable_reverse_event() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::SetMatchingRule(
+    grpc::CallbackServerContext* context,
+    const v1::SetMatchingRuleRequest* request,
+    v1::SetMatchingRuleResponse* response) {
+  v1::Command command;
+  *command.mutable_set_matching_rule() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::RegisterOrgUnit(
+    grpc::CallbackServerContext* context,
+    const v1::RegisterOrgUnitRequest* request,
+    v1::RegisterOrgUnitResponse* response) {
+  v1::Command command;
+  *command.mutable_register_org_unit() = *request;
+  return Single(context, std::move(command), response);
+}
+
 grpc::ServerUnaryReactor* LedgerServiceImpl::DeactivateOrgUnit(
     grpc::CallbackServerContext* context,
     const v1::DeactivateOrgUnitRequest* request,
     v1::DeactivateOrgUnitResponse* response) {
-  std::vector<v1::Command> commands(1);
-  *commands[0].mutable_deactivate_org_unit() = *request;
-  return Execute(context, writer_, directory_, std::move(commands), {},
-                 [response](std::vector<v1::CommandResult>& r) {
-                   *response->mutable_result() = std::move(r[0]);
-                 });
+  v1::Command command;
+  *command.mutable_deactivate_org_unit() = *request;
+  return Single(context, std::move(command), response);
 }
 
 grpc::ServerUnaryReactor* LedgerServiceImpl::CreateToken(
@@ -121,12 +173,9 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::CreateToken(
 grpc::ServerUnaryReactor* LedgerServiceImpl::RevokeToken(
     grpc::CallbackServerContext* context, const v1::RevokeTokenRequest* request,
     v1::RevokeTokenResponse* response) {
-  std::vector<v1::Command> commands(1);
-  *commands[0].mutable_revoke_token() = *request;
-  return Execute(context, writer_, directory_, std::move(commands), {},
-                 [response](std::vector<v1::CommandResult>& r) {
-                   *response->mutable_result() = std::move(r[0]);
-                 });
+  v1::Command command;
+  *command.mutable_revoke_token() = *request;
+  return Single(context, std::move(command), response);
 }
 
 grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitCommands(
@@ -138,6 +187,10 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitCommands(
     reactor->Finish(ToGrpcStatus(s, context));
     return reactor;
   };
+  // Who asks comes first: a stranger learns nothing about the batch.
+  if (auto principal = directory_->Authenticate(*context); !principal.ok()) {
+    return fail(principal.status());
+  }
   if (request->commands().empty()) {
     return fail(InvalidArgument(v1::BATCH_INVALID, "the batch is empty"));
   }

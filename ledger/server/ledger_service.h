@@ -34,12 +34,33 @@ class LedgerServiceImpl final : public v1::LedgerService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RevokeTokenRequest* request,
       v1::RevokeTokenResponse* response) override;
+  grpc::ServerUnaryReactor* ReceiveFunds(
+      grpc::CallbackServerContext* context,
+      const v1::ReceiveFundsRequest* request,
+      v1::ReceiveFundsResponse* response) override;
+  grpc::ServerUnaryReactor* AllocateFunds(
+      grpc::CallbackServerContext* context,
+      const v1::AllocateFundsRequest* request,
+      v1::AllocateFundsResponse* response) override;
+  grpc::ServerUnaryReactor* ReverseEvent(
+      grpc::CallbackServerContext* context,
+      const v1::ReverseEventRequest* request,
+      v1::ReverseEventResponse* response) override;
+  grpc::ServerUnaryReactor* SetMatchingRule(
+      grpc::CallbackServerContext* context,
+      const v1::SetMatchingRuleRequest* request,
+      v1::SetMatchingRuleResponse* response) override;
   grpc::ServerUnaryReactor* SubmitCommands(
       grpc::CallbackServerContext* context,
       const v1::SubmitCommandsRequest* request,
       v1::SubmitCommandsResponse* response) override;
 
  private:
+  // A unary command whose response holds just its CommandResult.
+  template <typename Response>
+  grpc::ServerUnaryReactor* Single(grpc::CallbackServerContext* context,
+                                   v1::Command command, Response* response);
+
   Writer* const writer_;
   const PrincipalDirectory* const directory_;
 };

@@ -334,6 +334,7 @@ void Writer::ProcessGroup(std::vector<Submission>& group) {
       CommandContext context;
       context.actor = item.actor;
       context.now_unix_micros = now;
+      context.last_sequence = sequence;
       if (i < item.issued_token_sha256.size()) {
         context.issued_token_sha256 = item.issued_token_sha256[i];
       }
