@@ -154,8 +154,11 @@ void ProjectionRunner::Run() {
     if (!s.ok()) {
       std::fprintf(stderr, "reliefd: projections stopped: %s\n",
                    std::string(s.message()).c_str());
-      absl::MutexLock lock(&mu_);
-      health_ = s;
+      {
+        absl::MutexLock lock(&mu_);
+        health_ = s;
+      }
+      if (on_failure_) on_failure_(s);
       return;
     }
   }

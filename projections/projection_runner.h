@@ -11,6 +11,7 @@
 #define RELIEF_PROJECTIONS_PROJECTION_RUNNER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +33,11 @@ class ProjectionRunner {
                    std::vector<std::unique_ptr<Projection>> projections);
   ~ProjectionRunner();
 
+  // Called once, on the runner thread, if applying fails (health turns
+  // NOT_SERVING there). REQUIRES: before Start().
+  void set_on_failure(std::function<void(const absl::Status&)> on_failure) {
+    on_failure_ = std::move(on_failure);
+  }
   absl::Status Start();
   // The log's head moved to `sequence`.
   void Notify(uint64_t sequence);
@@ -55,7 +61,7 @@ class ProjectionRunner {
   // Start() rebuilds it from sequence 1.
   absl::Status Drop(const std::string& name);
 
-  // Applies events [from, to] to a projection; exposed for the rebuild tool.
+  // The key of a projection's checkpoint in the projections family.
   static std::string CheckpointKey(absl::string_view name);
 
  private:
@@ -64,6 +70,7 @@ class ProjectionRunner {
 
   EventLog* const log_;
   std::vector<std::unique_ptr<Projection>> projections_;
+  std::function<void(const absl::Status&)> on_failure_;
 
   mutable absl::Mutex mu_;
   uint64_t target_ ABSL_GUARDED_BY(mu_) = 0;

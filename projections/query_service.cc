@@ -23,8 +23,10 @@ absl::StatusOr<uint64_t> QueryServiceImpl::Begin(grpc::ServerContext* context,
   auto principal = directory_->Authenticate(*context);
   if (!principal.ok()) return principal.status();
   if (absl::Status h = runner_->health(); !h.ok()) {
-    return Reject(absl::StatusCode::kUnavailable, v1::INTERNAL_ERROR,
-                  absl::StrCat("the read models are stopped: ", h.message()));
+    return Reject(absl::StatusCode::kUnavailable, v1::PROJECTIONS_STOPPED,
+                  absl::StrCat("the read models are stopped (", h.message(),
+                               "); the log is intact. An operator must fix "
+                               "the cause and restart reliefd"));
   }
   const uint64_t head = writer_->Status().head.sequence;
   if (min_sequence > head) {

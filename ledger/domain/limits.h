@@ -45,7 +45,7 @@ inline constexpr uint32_t kDefaultPageSize = 100;
 inline constexpr uint32_t kMaxPageSize = 1000;
 
 // A query's wait for min_sequence never exceeds this, whatever its deadline.
-inline constexpr int64_t kMaxMinSequenceWaitMillis = 30000;
+inline constexpr int64_t kMaxMinSequenceWaitMillis = 10000;
 
 }  // namespace relief::limits
 

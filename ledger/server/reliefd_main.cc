@@ -16,7 +16,7 @@
 namespace {
 
 int Verify(const std::string& data_dir) {
-  auto log = relief::EventLog::Open(data_dir);
+  auto log = relief::EventLog::Open(data_dir, relief::OpenMode::kReadOnly);
   if (!log.ok()) {
     std::fprintf(stderr, "reliefd verify: %s\n",
                  std::string(log.status().message()).c_str());

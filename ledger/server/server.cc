@@ -59,6 +59,15 @@ absl::Status WriteFileAtomically(const std::string& path,
     return absl::InternalError(absl::StrCat("cannot write ", path, ": ",
                                             std::strerror(errno)));
   }
+  // The rename is durable only once the directory is synced.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  bool synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+  if (dir_fd >= 0) ::close(dir_fd);
+  if (!synced) {
+    return absl::InternalError(absl::StrCat("cannot sync the directory of ",
+                                            path, ": ", std::strerror(errno)));
+  }
   return absl::OkStatus();
 }
 
@@ -79,6 +88,8 @@ class ReliefServer::Listener : public CommitListener {
  public:
   Listener(PrincipalDirectory* directory, ProjectionRunner* runner)
       : directory_(directory), runner_(runner) {}
+  // Health turns NOT_SERVING for good: the writer or the read models failed.
+  void MarkNotServing() { OnWriterFailed(absl::OkStatus()); }
   void OnCommitted(const State& state, const LogHead& head,
                    const std::vector<v1::EventEnvelope>& envelopes) override {
     if (envelopes.empty()) {
@@ -143,9 +154,13 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   projections.push_back(std::make_unique<OrgUnitsProjection>());
   server->runner_ = std::make_unique<ProjectionRunner>(server->log_.get(),
                                                        std::move(projections));
-  if (auto s = server->runner_->Start(); !s.ok()) return s;
   server->listener_ = std::make_unique<Listener>(server->directory_.get(),
                                                  server->runner_.get());
+  server->runner_->set_on_failure(
+      [listener = server->listener_.get()](const absl::Status&) {
+        listener->MarkNotServing();
+      });
+  if (auto s = server->runner_->Start(); !s.ok()) return s;
   auto writer = Writer::Start(server->log_.get(), options.writer,
                               server->listener_.get());
   if (!writer.ok()) return writer.status();
@@ -255,8 +270,10 @@ void ReliefServer::Shutdown() {
   // Finish every accepted command (their replies go out), then the server.
   if (writer_ != nullptr) writer_->Stop();
   if (server_ != nullptr) {
+    // Queries waiting for a min_sequence get their answer or their error
+    // within this grace; then calls are cancelled.
     server_->Shutdown(std::chrono::system_clock::now() +
-                      std::chrono::seconds(5));
+                      std::chrono::seconds(10));
   }
   if (runner_ != nullptr) runner_->Stop();
 }

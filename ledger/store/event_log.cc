@@ -29,12 +29,12 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(what, ": ", status.ToString());
   if (status.IsNoSpace()) {
-    return Reject(absl::StatusCode::kUnavailable, v1::WRITER_STOPPED,
+    return Reject(absl::StatusCode::kUnavailable, v1::STORAGE_ERROR,
                   absl::StrCat(message, " (the disk is full)"));
   }
   if (status.IsCorruption()) return DataLoss(message);
   if (status.IsIOError()) {
-    return Reject(absl::StatusCode::kUnavailable, v1::WRITER_STOPPED, message);
+    return Reject(absl::StatusCode::kUnavailable, v1::STORAGE_ERROR, message);
   }
   return Reject(absl::StatusCode::kInternal, v1::INTERNAL_ERROR, message);
 }
@@ -118,10 +118,11 @@ bool ChainVerifier::Check(absl::string_view key, absl::string_view value,
 }
 
 absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
-    const std::string& dir) {
+    const std::string& dir, OpenMode mode) {
+  const bool read_only = mode == OpenMode::kReadOnly;
   rocksdb::Options options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
   options.max_background_jobs = 2;
   options.paranoid_checks = true;
   // The WAL is the durability point: replies go out only after a synced
@@ -139,7 +140,10 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
-      rocksdb::DB::Open(options, dir, families, &handles, &raw);
+      read_only ? rocksdb::DB::OpenForReadOnly(options, dir, families,
+                                               &handles, &raw,
+                                               /*error_if_wal_file_exists=*/false)
+                : rocksdb::DB::Open(options, dir, families, &handles, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
       return Reject(absl::StatusCode::kFailedPrecondition,
@@ -161,6 +165,11 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
 
   std::string format;
   s = raw->Get(rocksdb::ReadOptions(), log->meta_, kFormatKey, &format);
+  if (s.IsNotFound() && read_only) {
+    return Reject(absl::StatusCode::kFailedPrecondition,
+                  v1::ERROR_REASON_UNSPECIFIED,
+                  absl::StrCat(dir, " holds no ledger (no format marker)"));
+  }
   if (s.IsNotFound()) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
@@ -313,18 +322,18 @@ absl::Status EventLog::List(
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), events_));
   uint32_t n = 0;
+  uint64_t bad_sequence = 0;
   auto emit = [&]() -> bool {
     absl::string_view value(it->value().data(), it->value().size());
     v1::EventEnvelope envelope;
     if (value.size() < kSha256Bytes ||
         !envelope.ParseFromArray(value.data() + kSha256Bytes,
                                  static_cast<int>(value.size() - kSha256Bytes))) {
-      envelope.Clear();
-      envelope.set_sequence(DecodeSequenceKey(
-          absl::string_view(it->key().data(), it->key().size())));
-    } else {
-      envelope.set_hash(std::string(value.substr(0, kSha256Bytes)));
+      bad_sequence = DecodeSequenceKey(
+          absl::string_view(it->key().data(), it->key().size()));
+      return false;
     }
+    envelope.set_hash(std::string(value.substr(0, kSha256Bytes)));
     visit(std::move(envelope));
     return ++n < limit;
   };
@@ -348,6 +357,10 @@ absl::Status EventLog::List(
       if (!emit()) break;
     }
   }
+  if (bad_sequence != 0) {
+    return DataLoss(absl::StrCat("event ", bad_sequence,
+                                 " does not decode; run `reliefd verify`"));
+  }
   return FromRocks(it->status(), "listing events");
 }
 
@@ -357,6 +370,9 @@ VerifyReport EventLog::Verify() const {
   rocksdb::ReadOptions read;
   read.fill_cache = false;
   read.verify_checksums = true;
+  // One consistent view: the head reported is the one that was walked.
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  read.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (!verifier.Check(absl::string_view(it->key().data(), it->key().size()),
@@ -374,13 +390,18 @@ VerifyReport EventLog::Verify() const {
     report.problem = absl::StrCat("storage error: ", it->status().ToString());
   }
   report.verified_through = verifier.last_good_sequence();
-  auto head = ReadHead();
-  if (head.ok()) {
-    report.head = *head;
-  } else {
-    report.head.sequence = verifier.last_good_sequence();
-    report.head.hash = verifier.last_good_hash();
+  report.head.sequence = verifier.last_good_sequence();
+  report.head.hash = verifier.last_good_hash();
+  if (!report.ok) {
+    // Name the stored head too, so a person sees how much lies beyond.
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 8) {
+      report.head.sequence = DecodeSequenceKey(
+          absl::string_view(it->key().data(), it->key().size()));
+    }
   }
+  it.reset();
+  db_->ReleaseSnapshot(snapshot);
   return report;
 }
 

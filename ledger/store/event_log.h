@@ -86,11 +86,16 @@ struct VerifyReport {
   LogHead head;
 };
 
+enum class OpenMode { kReadWrite, kReadOnly };
+
 class EventLog {
  public:
-  // Opens (creating if missing) the database in `dir`. Fails with a clear
-  // message if it is locked by another process or is not a ledger.
-  static absl::StatusOr<std::unique_ptr<EventLog>> Open(const std::string& dir);
+  // Opens the database in `dir`: read-write creates it if missing; read-only
+  // (for offline verification) never creates or changes anything and fails
+  // if `dir` holds no ledger. Fails with a clear message if it is locked by
+  // another process or is not a ledger.
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(
+      const std::string& dir, OpenMode mode = OpenMode::kReadWrite);
   ~EventLog();
 
   rocksdb::DB* db() const { return db_.get(); }

@@ -1,4 +1,4 @@
-// SHA-256 and HMAC-SHA-256 (OpenSSL), and hex for display.
+// SHA-256 (OpenSSL), random bytes, and hex for display.
 #ifndef RELIEF_LEDGER_STORE_SHA256_H_
 #define RELIEF_LEDGER_STORE_SHA256_H_
 
