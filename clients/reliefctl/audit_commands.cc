@@ -54,10 +54,13 @@ int RunTail(Session& session, uint32_t count) {
   const std::vector<EventEnvelope>& events = newest_first;  // now oldest first
 
   if (session.json()) {
-    relief::v1::ListEventsResponse merged;
-    merged.set_head_sequence(head_sequence);
-    for (const EventEnvelope& envelope : events) *merged.add_events() = envelope;
-    return session.PrintJson(merged);
+    // JSON Lines: one envelope per line, oldest first, so the output of a
+    // tail can be appended to a file and read by any JSONL tool.
+    for (const EventEnvelope& envelope : events) {
+      const int code = session.PrintJson(envelope);
+      if (code != kExitOk) return code;
+    }
+    return kExitOk;
   }
   Table table({{"SEQ", Align::kRight},
                {"TIME (UTC)"},
@@ -123,7 +126,8 @@ void AddAuditCommands(CLI::App& app, Action* selected) {
   CLI::App* tail = events->add_subcommand(
       "tail",
       "The newest events, printed oldest to newest "
-      "(AuditService.ListEvents newest_first)");
+      "(AuditService.ListEvents newest_first); --json prints one "
+      "EventEnvelope per line");
   tail->add_option("-n,--count", *count, "how many events")
       ->capture_default_str()
       ->check(CLI::Range(1u, kMaxTail));

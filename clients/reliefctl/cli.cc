@@ -113,7 +113,8 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
 CLI::Option* AddRequestIdOption(CLI::App& command, std::string* request_id) {
   return command
       .add_option("--request-id", *request_id,
-                  "idempotency key, 1..64 printable ASCII (default: a fresh "
+                  "idempotency key, 1..64 printable ASCII without spaces "
+                  "(default: a fresh "
                   "UUIDv4); resend with the same id to retry safely")
       ->check(CLI::Validator(
           [](std::string& id) { return CheckRequestId(id); }, "ID",

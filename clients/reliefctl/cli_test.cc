@@ -501,6 +501,11 @@ TEST_F(CliTest, EventsTailPrintsOldestToNewest) {
   EXPECT_NE(lines[1].find("2024-11-24T10:14:03.000Z"), std::string::npos);
   EXPECT_EQ(lines[4], "3 event(s); head sequence 5");
 
+  EXPECT_EQ(Run({"--json", "events", "tail", "-n", "2"}), 0);
+  ASSERT_EQ(OutLines().size(), 2u);
+  EXPECT_EQ(OutLines()[0].substr(0, 16), "{\"sequence\":\"4\",");
+  EXPECT_EQ(OutLines()[1].substr(0, 16), "{\"sequence\":\"5\",");
+
   // More than the log holds: stops at sequence 1.
   EXPECT_EQ(Run({"events", "tail", "-n", "50"}), 0);
   EXPECT_EQ(OutLines().size(), 7u);

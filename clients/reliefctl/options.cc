@@ -90,8 +90,8 @@ std::string CheckRequestId(std::string_view id) {
                         " characters");
   }
   for (const char c : id) {
-    if (c < 0x20 || c > 0x7E) {
-      return "request id must be printable ASCII";
+    if (c < 0x21 || c > 0x7E) {
+      return "request id must be printable ASCII without spaces";
     }
   }
   return "";

@@ -19,7 +19,8 @@ inline constexpr double kDefaultTimeoutSeconds = 10;
 // Limits, each with its reason: a token file larger than this is not a token
 // (protects against pointing --token-file at a database file).
 inline constexpr size_t kMaxTokenFileBytes = 4096;
-// The server accepts 1..64 printable ASCII characters (ledger_service.proto).
+// The server accepts 1..64 printable ASCII characters without spaces
+// (docs/api.md, "Idempotency rules").
 inline constexpr size_t kMaxRequestIdLength = 64;
 
 // Options valid before or after any subcommand.

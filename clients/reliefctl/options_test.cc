@@ -85,7 +85,8 @@ TEST(RequestIdTest, FreshIdsAreUuidV4) {
 }
 
 TEST(RequestIdTest, ChecksLikeTheServer) {
-  EXPECT_EQ(CheckRequestId("retry-2024-11-24 #1"), "");
+  EXPECT_EQ(CheckRequestId("retry-2024-11-24#1"), "");
+  EXPECT_NE(CheckRequestId("retry 1"), "");
   EXPECT_EQ(CheckRequestId(std::string(64, 'a')), "");
   EXPECT_NE(CheckRequestId(""), "");
   EXPECT_NE(CheckRequestId(std::string(65, 'a')), "");
