@@ -68,17 +68,24 @@ absl::Status ProjectionRunner::Start() {
     lowest = std::min(lowest, checkpoint);
   }
   if (lowest == UINT64_MAX) lowest = 0;
-  if (lowest > 0) {
+  bool differ = false;
+  for (const auto& p : projections_) {
+    std::string value;
+    rocksdb::Status s = log_->db()->Get(rocksdb::ReadOptions(),
+                                        log_->projections(),
+                                        CheckpointKey(p->name()), &value);
+    uint64_t checkpoint = s.ok() && value.size() == 8 ? DecodeSequenceKey(value) : 0;
+    differ |= checkpoint != lowest;
+  }
+  if (differ) {
+    // A projection was added (an upgrade) or dropped: they advance together,
+    // so rebuild them all from the log, which is always safe.
+    std::fprintf(stderr, "reliefd: projections at different checkpoints; "
+                 "rebuilding all from sequence 1\n");
     for (const auto& p : projections_) {
-      std::string value;
-      log_->db()->Get(rocksdb::ReadOptions(), log_->projections(),
-                      CheckpointKey(p->name()), &value);
-      if (DecodeSequenceKey(value) != lowest) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "projection ", p->name(), " is at a different checkpoint than the "
-            "others; drop them to rebuild"));
-      }
+      if (auto s = Drop(p->name()); !s.ok()) return s;
     }
+    lowest = 0;
   }
   {
     absl::MutexLock lock(&mu_);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ledger/domain/accounts.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/domain/validation.h"
@@ -92,6 +93,99 @@ grpc::Status QueryServiceImpl::ListOrgUnits(
   if (!units.ok()) return ToGrpcStatus(units.status(), context);
   for (auto& unit : *units) *response->add_units() = std::move(unit);
   response->set_next_page_token(next);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetBalance(grpc::ServerContext* context,
+                                          const v1::GetBalanceRequest* request,
+                                          v1::GetBalanceResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (auto id = ParseAccountName(request->account()); !id.ok()) {
+    return ToGrpcStatus(id.status(), context);
+  }
+  auto balance = funds_.Balance(request->account());
+  if (!balance.ok()) return ToGrpcStatus(balance.status(), context);
+  *response->mutable_balance() = *std::move(balance);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetFundSummary(
+    grpc::ServerContext* context, const v1::GetFundSummaryRequest* request,
+    v1::GetFundSummaryResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (auto s = ValidateOrgCode("unit_code", request->unit_code()); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  if (auto unit = org_units_.Get(request->unit_code()); !unit.ok()) {
+    return ToGrpcStatus(unit.status(), context);
+  }
+  std::vector<std::string> codes = {request->unit_code()};
+  if (request->subtree()) {
+    codes.clear();
+    std::string token, next;
+    do {
+      auto page = org_units_.List(request->unit_code(), true, token,
+                                  limits::kMaxPageSize, &next);
+      if (!page.ok()) return ToGrpcStatus(page.status(), context);
+      for (const auto& unit : *page) codes.push_back(unit.code());
+      token = next;
+    } while (!token.empty());
+  }
+  auto rows = funds_.Summary(codes, request->unit_code());
+  if (!rows.ok()) return ToGrpcStatus(rows.status(), context);
+  for (auto& row : *rows) *response->add_rows() = std::move(row);
+  response->set_units(static_cast<uint32_t>(codes.size()));
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListStatement(
+    grpc::ServerContext* context, const v1::ListStatementRequest* request,
+    v1::ListStatementResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (auto id = ParseAccountName(request->account()); !id.ok()) {
+    return ToGrpcStatus(id.status(), context);
+  }
+  if (auto balance = funds_.Balance(request->account()); !balance.ok()) {
+    return ToGrpcStatus(balance.status(), context);
+  }
+  std::string next;
+  auto entries = funds_.Statement(request->account(), request->page_token(),
+                                  PageSize(request->page_size()), &next);
+  if (!entries.ok()) return ToGrpcStatus(entries.status(), context);
+  for (auto& e : *entries) *response->add_entries() = std::move(e);
+  response->set_next_page_token(next);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetMatching(grpc::ServerContext* context,
+                                           const v1::GetMatchingRequest* request,
+                                           v1::GetMatchingResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (!request->unit_code().empty()) {
+    if (auto s = ValidateOrgCode("unit_code", request->unit_code()); !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+    if (auto unit = org_units_.Get(request->unit_code()); !unit.ok()) {
+      return ToGrpcStatus(unit.status(), context);
+    }
+  }
+  if (request->year() != 0 &&
+      (request->year() < 2000 || request->year() > 2100)) {
+    return ToGrpcStatus(InvalidArgument(v1::YEAR_INVALID,
+                                        "year must be 0 (all) or 2000..2100"),
+                        context);
+  }
+  auto rows = funds_.Matching(request->unit_code(), request->year());
+  if (!rows.ok()) return ToGrpcStatus(rows.status(), context);
+  for (auto& row : *rows) *response->add_rows() = std::move(row);
   response->set_as_of_sequence(*at);
   return grpc::Status::OK;
 }

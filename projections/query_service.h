@@ -10,6 +10,7 @@
 #include "ledger/server/auth.h"
 #include "ledger/store/event_log.h"
 #include "ledger/writer/writer.h"
+#include "projections/funds_projections.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 #include "relief/v1/audit_service.grpc.pb.h"
@@ -23,7 +24,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   QueryServiceImpl(const EventLog* log, ProjectionRunner* runner,
                    const Writer* writer, const PrincipalDirectory* directory)
       : log_(log), runner_(runner), writer_(writer), directory_(directory),
-        org_units_(log) {}
+        org_units_(log), funds_(log) {}
 
   grpc::Status GetOrgUnit(grpc::ServerContext* context,
                           const v1::GetOrgUnitRequest* request,
@@ -34,6 +35,18 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status ListPrincipals(grpc::ServerContext* context,
                               const v1::ListPrincipalsRequest* request,
                               v1::ListPrincipalsResponse* response) override;
+  grpc::Status GetBalance(grpc::ServerContext* context,
+                          const v1::GetBalanceRequest* request,
+                          v1::GetBalanceResponse* response) override;
+  grpc::Status GetFundSummary(grpc::ServerContext* context,
+                              const v1::GetFundSummaryRequest* request,
+                              v1::GetFundSummaryResponse* response) override;
+  grpc::Status ListStatement(grpc::ServerContext* context,
+                             const v1::ListStatementRequest* request,
+                             v1::ListStatementResponse* response) override;
+  grpc::Status GetMatching(grpc::ServerContext* context,
+                           const v1::GetMatchingRequest* request,
+                           v1::GetMatchingResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context,
                          const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
@@ -49,6 +62,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   const Writer* const writer_;
   const PrincipalDirectory* const directory_;
   OrgUnitsView org_units_;
+  FundsView funds_;
 };
 
 class AuditServiceImpl final : public v1::AuditService::Service {

@@ -22,6 +22,7 @@
 #include "ledger/domain/rejection.h"
 #include "ledger/server/ledger_service.h"
 #include "ledger/store/sha256.h"
+#include "projections/funds_projections.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/query_service.h"
@@ -152,6 +153,9 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   server->directory_ = std::make_unique<PrincipalDirectory>();
   std::vector<std::unique_ptr<Projection>> projections;
   projections.push_back(std::make_unique<OrgUnitsProjection>());
+  projections.push_back(std::make_unique<AccountsProjection>());
+  projections.push_back(std::make_unique<FundSummaryProjection>());
+  projections.push_back(std::make_unique<MatchingProjection>());
   server->runner_ = std::make_unique<ProjectionRunner>(server->log_.get(),
                                                        std::move(projections));
   server->listener_ = std::make_unique<Listener>(server->directory_.get(),

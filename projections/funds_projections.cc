@@ -1,0 +1,489 @@
+#include "projections/funds_projections.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "ledger/domain/accounts.h"
+#include "ledger/domain/money.h"
+#include "ledger/domain/rejection.h"
+#include "ledger/domain/validation.h"
+
+namespace relief {
+namespace {
+
+constexpr char kSep = '\0';
+
+std::string BigEndian(uint64_t value, int bytes) {
+  std::string out(bytes, '\0');
+  for (int i = bytes - 1; i >= 0; --i) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+uint64_t FromBigEndian(absl::string_view bytes) {
+  uint64_t value = 0;
+  for (unsigned char c : bytes) value = (value << 8) | c;
+  return value;
+}
+
+std::string EventType(const v1::Event& event) {
+  const auto* field = v1::Event::descriptor()->FindFieldByNumber(
+      static_cast<int>(event.kind_case()));
+  return field != nullptr ? field->name() : "";
+}
+
+std::string MemoOf(const v1::Event& event) {
+  switch (event.kind_case()) {
+    case v1::Event::kFundsReceived: {
+      const auto& e = event.funds_received();
+      std::string memo = absl::StrCat(e.payer(), e.document_number().empty()
+                                                     ? ""
+                                                     : " " + e.document_number());
+      if (!e.memo().empty()) absl::StrAppend(&memo, " ", e.memo());
+      return memo;
+    }
+    case v1::Event::kFundsAllocated: {
+      const auto& e = event.funds_allocated();
+      return absl::StrCat(e.from_unit_code(), " -> ", e.to_unit_code(),
+                          e.memo().empty() ? "" : " " + e.memo());
+    }
+    case v1::Event::kEventReversed:
+      return absl::StrCat("reverses ", event.event_reversed().reversed_sequence(),
+                          ": ", event.event_reversed().reason());
+    default:
+      return "";
+  }
+}
+
+template <typename Message>
+absl::StatusOr<Message> Load(ProjectionTxn& txn, absl::string_view key) {
+  Message message;
+  auto stored = txn.Get(key);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value() && !message.ParseFromString(**stored)) {
+    return absl::DataLossError(absl::StrCat("read model key does not decode"));
+  }
+  return message;
+}
+
+absl::Status Add(int64_t* field_value, int64_t delta) {
+  if (!AddFen(*field_value, delta, field_value)) {
+    return absl::InternalError("a read-model total overflowed");
+  }
+  return absl::OkStatus();
+}
+
+const google::protobuf::RepeatedPtrField<v1::Posting>* PostingsOf(
+    const v1::Event& event) {
+  switch (event.kind_case()) {
+    case v1::Event::kFundsReceived: return &event.funds_received().postings();
+    case v1::Event::kFundsAllocated: return &event.funds_allocated().postings();
+    case v1::Event::kEventReversed: return &event.event_reversed().postings();
+    default: return nullptr;
+  }
+}
+
+std::string SummaryKey(absl::string_view unit, v1::FundSource source) {
+  return absl::StrCat(unit, std::string(1, kSep),
+                      BigEndian(static_cast<uint64_t>(source), 1));
+}
+
+std::string YearKey(absl::string_view unit, int year) {
+  return absl::StrCat(unit, std::string(1, kSep),
+                      BigEndian(static_cast<uint64_t>(year), 4));
+}
+
+}  // namespace
+
+int CivilYearOf(int64_t unix_micros) {
+  static const absl::TimeZone kChina = absl::FixedTimeZone(8 * 60 * 60);
+  return static_cast<int>(
+      absl::ToCivilYear(absl::FromUnixMicros(unix_micros), kChina).year());
+}
+
+absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
+                                       ProjectionTxn& txn) {
+  const auto* postings = PostingsOf(envelope.event());
+  if (postings == nullptr) return absl::OkStatus();
+  const std::string type = EventType(envelope.event());
+  const std::string memo = MemoOf(envelope.event());
+  uint64_t index = 0;
+  for (const v1::Posting& p : *postings) {
+    for (bool debit : {true, false}) {
+      const std::string& account = debit ? p.debit_account() : p.credit_account();
+      const std::string balance_key = absl::StrCat("b/", account);
+      auto balance = Load<v1::AccountBalance>(txn, balance_key);
+      if (!balance.ok()) return balance.status();
+      balance->set_account(account);
+      balance->set_fund_source(p.fund_source());
+      int64_t total = debit ? balance->posted_debits_fen()
+                            : balance->posted_credits_fen();
+      if (auto s = Add(&total, p.amount_fen()); !s.ok()) return s;
+      if (debit) {
+        balance->set_posted_debits_fen(total);
+      } else {
+        balance->set_posted_credits_fen(total);
+      }
+      balance->set_available_fen(balance->posted_credits_fen() -
+                                 balance->posted_debits_fen() -
+                                 balance->pending_debits_fen());
+      balance->set_last_sequence(envelope.sequence());
+      txn.Put(balance_key, balance->SerializeAsString());
+
+      v1::StatementEntry entry;
+      entry.set_sequence(envelope.sequence());
+      entry.set_recorded_at_unix_micros(envelope.recorded_at_unix_micros());
+      entry.set_counter_account(debit ? p.credit_account() : p.debit_account());
+      if (debit) {
+        entry.set_debit_fen(p.amount_fen());
+      } else {
+        entry.set_credit_fen(p.amount_fen());
+      }
+      entry.set_balance_fen(balance->posted_credits_fen() -
+                            balance->posted_debits_fen());
+      entry.set_event_type(type);
+      entry.set_memo(memo);
+      txn.Put(absl::StrCat("s/", account, std::string(1, kSep),
+                           BigEndian(envelope.sequence(), 8),
+                           BigEndian(index++, 2)),
+              entry.SerializeAsString());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FundSummaryProjection::Apply(const v1::EventEnvelope& envelope,
+                                          ProjectionTxn& txn) {
+  const auto* postings = PostingsOf(envelope.event());
+  if (postings == nullptr) return absl::OkStatus();
+  for (const v1::Posting& p : *postings) {
+    auto from = ParseAccountName(p.debit_account());
+    auto to = ParseAccountName(p.credit_account());
+    if (!from.ok() || !to.ok()) return absl::InternalError("bad account name");
+    const int64_t a = p.amount_fen();
+    auto update = [&](const std::string& unit,
+                      const std::function<absl::Status(v1::FundSummary&)>& f)
+        -> absl::Status {
+      const std::string key = SummaryKey(unit, p.fund_source());
+      auto row = Load<v1::FundSummary>(txn, key);
+      if (!row.ok()) return row.status();
+      row->set_unit_code(unit);
+      row->set_fund_source(p.fund_source());
+      if (auto s = f(*row); !s.ok()) return s;
+      txn.Put(key, row->SerializeAsString());
+      return absl::OkStatus();
+    };
+    auto add = [](int64_t (v1::FundSummary::*get)() const,
+                  void (v1::FundSummary::*set)(int64_t), int64_t delta) {
+      return [=](v1::FundSummary& row) -> absl::Status {
+        int64_t value = (row.*get)();
+        if (!AddFen(value, delta, &value)) {
+          return absl::InternalError("a summary total overflowed");
+        }
+        (row.*set)(value);
+        return absl::OkStatus();
+      };
+    };
+    using S = v1::FundSummary;
+    using K = AccountKind;
+    // Field changes by the kinds of the two accounts. A reversal's posting
+    // runs the other way and undoes the same field.
+    absl::Status s;
+    auto both = [&](const std::string& unit, auto... fs) -> absl::Status {
+      return update(unit, [&](S& row) -> absl::Status {
+        for (const auto& f : {std::function<absl::Status(S&)>(fs)...}) {
+          if (auto st = f(row); !st.ok()) return st;
+        }
+        return absl::OkStatus();
+      });
+    };
+    const K fk = from->kind, tk = to->kind;
+    if (fk == K::kExternal && tk == K::kPool) {
+      s = both(to->unit_code, add(&S::received_fen, &S::set_received_fen, a),
+               add(&S::available_fen, &S::set_available_fen, a));
+    } else if (fk == K::kPool && tk == K::kExternal) {
+      s = both(from->unit_code, add(&S::received_fen, &S::set_received_fen, -a),
+               add(&S::available_fen, &S::set_available_fen, -a));
+    } else if (fk == K::kExternal && tk == K::kGoods) {
+      s = both(to->unit_code,
+               add(&S::goods_received_fen, &S::set_goods_received_fen, a));
+    } else if (fk == K::kGoods && tk == K::kExternal) {
+      s = both(from->unit_code,
+               add(&S::goods_received_fen, &S::set_goods_received_fen, -a));
+    } else if (fk == K::kPool && tk == K::kPool) {
+      const bool down = ParentPartOf(to->unit_code) == from->unit_code;
+      const std::string& parent = down ? from->unit_code : to->unit_code;
+      const std::string& child = down ? to->unit_code : from->unit_code;
+      const int64_t delta = down ? a : -a;
+      s = both(parent,
+               add(&S::allocated_down_fen, &S::set_allocated_down_fen, delta),
+               add(&S::available_fen, &S::set_available_fen, -delta));
+      if (s.ok()) {
+        s = both(child,
+                 add(&S::allocated_in_fen, &S::set_allocated_in_fen, delta),
+                 add(&S::available_fen, &S::set_available_fen, delta));
+      }
+    } else if (fk == K::kPool && tk == K::kGrantsPaid) {
+      s = both(from->unit_code, add(&S::granted_fen, &S::set_granted_fen, a),
+               add(&S::available_fen, &S::set_available_fen, -a));
+    } else if (fk == K::kGrantsPaid && tk == K::kPool) {
+      s = both(to->unit_code, add(&S::granted_fen, &S::set_granted_fen, -a),
+               add(&S::available_fen, &S::set_available_fen, a));
+    } else if (fk == K::kPool && tk == K::kLoansReceivable) {
+      s = both(from->unit_code, add(&S::lent_fen, &S::set_lent_fen, a),
+               add(&S::available_fen, &S::set_available_fen, -a));
+    } else if (fk == K::kLoansReceivable && tk == K::kPool) {
+      s = both(to->unit_code, add(&S::repaid_fen, &S::set_repaid_fen, a),
+               add(&S::available_fen, &S::set_available_fen, a));
+    } else if (fk == K::kLoansReceivable && tk == K::kLoanLosses) {
+      s = both(from->unit_code,
+               add(&S::written_off_fen, &S::set_written_off_fen, a));
+    } else if (fk == K::kLoanLosses && tk == K::kLoansReceivable) {
+      s = both(from->unit_code,
+               add(&S::written_off_fen, &S::set_written_off_fen, -a));
+    } else {
+      return absl::InternalError(absl::StrCat(
+          "no summary rule for a posting ", p.debit_account(), " -> ",
+          p.credit_account()));
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MatchingProjection::Apply(const v1::EventEnvelope& envelope,
+                                       ProjectionTxn& txn) {
+  const v1::Event& event = envelope.event();
+  if (event.has_matching_rule_set()) {
+    const auto& rule = event.matching_rule_set();
+    txn.Put(absl::StrCat("rule/", YearKey(rule.unit_code(),
+                                          rule.effective_year())),
+            rule.SerializeAsString());
+    return absl::OkStatus();
+  }
+  const auto* postings = PostingsOf(event);
+  if (postings == nullptr) return absl::OkStatus();
+  const int year = CivilYearOf(envelope.recorded_at_unix_micros());
+  for (const v1::Posting& p : *postings) {
+    if (p.fund_source() != v1::FUND_SOURCE_FEDERATION_ALLOCATION &&
+        p.fund_source() != v1::FUND_SOURCE_GOVERNMENT_MATCHING) {
+      continue;
+    }
+    auto from = ParseAccountName(p.debit_account());
+    auto to = ParseAccountName(p.credit_account());
+    if (!from.ok() || !to.ok()) return absl::InternalError("bad account name");
+    // Money into a unit's pool from outside (or, for federation money, from
+    // its parent) counts as received; the reverse movement un-counts it.
+    auto counts = [&](const AccountId& pool, const AccountId& other) {
+      if (pool.kind != AccountKind::kPool) return false;
+      if (other.kind == AccountKind::kExternal) return true;
+      return p.fund_source() == v1::FUND_SOURCE_FEDERATION_ALLOCATION &&
+             other.kind == AccountKind::kPool &&
+             ParentPartOf(pool.unit_code) == other.unit_code;
+    };
+    for (int sign : {1, -1}) {
+      const AccountId& pool = sign > 0 ? *to : *from;
+      const AccountId& other = sign > 0 ? *from : *to;
+      if (!counts(pool, other)) continue;
+      const std::string key = absl::StrCat("year/", YearKey(pool.unit_code, year));
+      auto row = Load<v1::MatchingRow>(txn, key);
+      if (!row.ok()) return row.status();
+      row->set_unit_code(pool.unit_code);
+      row->set_year(year);
+      int64_t value = p.fund_source() == v1::FUND_SOURCE_FEDERATION_ALLOCATION
+                          ? row->federation_received_fen()
+                          : row->received_fen();
+      if (!AddFen(value, sign * p.amount_fen(), &value)) {
+        return absl::InternalError("a matching total overflowed");
+      }
+      if (p.fund_source() == v1::FUND_SOURCE_FEDERATION_ALLOCATION) {
+        row->set_federation_received_fen(value);
+      } else {
+        row->set_received_fen(value);
+      }
+      txn.Put(key, row->SerializeAsString());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::AccountBalance> FundsView::Balance(
+    absl::string_view account) const {
+  std::string value;
+  rocksdb::Status s = log_->db()->Get(
+      rocksdb::ReadOptions(), log_->projections(),
+      absl::StrCat(AccountsProjection::kName, "/b/", account), &value);
+  if (s.IsNotFound()) {
+    return NotFound(v1::ACCOUNT_NOT_FOUND,
+                    absl::StrCat("account ", account, " has never moved money"));
+  }
+  if (auto st = FromRocks(s, "reading a balance"); !st.ok()) return st;
+  v1::AccountBalance balance;
+  if (!balance.ParseFromString(value)) {
+    return absl::DataLossError("a balance does not decode");
+  }
+  return balance;
+}
+
+absl::StatusOr<std::vector<v1::FundSummary>> FundsView::Summary(
+    const std::vector<std::string>& codes, absl::string_view label) const {
+  std::vector<v1::FundSummary> rows(4);
+  for (int i = 0; i < 4; ++i) {
+    rows[i].set_unit_code(std::string(label));
+    rows[i].set_fund_source(static_cast<v1::FundSource>(i + 1));
+  }
+  for (const std::string& code : codes) {
+    for (int i = 0; i < 4; ++i) {
+      std::string value;
+      rocksdb::Status s = log_->db()->Get(
+          rocksdb::ReadOptions(), log_->projections(),
+          absl::StrCat(FundSummaryProjection::kName, "/",
+                       SummaryKey(code, static_cast<v1::FundSource>(i + 1))),
+          &value);
+      if (s.IsNotFound()) continue;
+      if (auto st = FromRocks(s, "reading a summary"); !st.ok()) return st;
+      v1::FundSummary one;
+      if (!one.ParseFromString(value)) {
+        return absl::DataLossError("a summary does not decode");
+      }
+      v1::FundSummary& sum = rows[i];
+      bool ok = true;
+      auto add = [&](int64_t a, int64_t b) {
+        int64_t out = 0;
+        ok = ok && AddFen(a, b, &out);
+        return out;
+      };
+      sum.set_received_fen(add(sum.received_fen(), one.received_fen()));
+      sum.set_goods_received_fen(
+          add(sum.goods_received_fen(), one.goods_received_fen()));
+      sum.set_allocated_in_fen(add(sum.allocated_in_fen(), one.allocated_in_fen()));
+      sum.set_allocated_down_fen(
+          add(sum.allocated_down_fen(), one.allocated_down_fen()));
+      sum.set_granted_fen(add(sum.granted_fen(), one.granted_fen()));
+      sum.set_reserved_fen(add(sum.reserved_fen(), one.reserved_fen()));
+      sum.set_lent_fen(add(sum.lent_fen(), one.lent_fen()));
+      sum.set_repaid_fen(add(sum.repaid_fen(), one.repaid_fen()));
+      sum.set_written_off_fen(add(sum.written_off_fen(), one.written_off_fen()));
+      sum.set_available_fen(add(sum.available_fen(), one.available_fen()));
+      if (!ok) return absl::InternalError("a subtree total overflowed");
+    }
+  }
+  return rows;
+}
+
+absl::StatusOr<std::vector<v1::StatementEntry>> FundsView::Statement(
+    absl::string_view account, absl::string_view page_token_in, uint32_t limit,
+    std::string* next_token) const {
+  const std::string page_token(page_token_in);
+  next_token->clear();
+  const std::string prefix = absl::StrCat(AccountsProjection::kName, "/s/",
+                                          account, std::string(1, kSep));
+  std::string start = prefix;
+  if (!page_token.empty()) {
+    // "<sequence>.<index>" of the last entry seen.
+    std::vector<absl::string_view> parts = absl::StrSplit(page_token, '.');
+    uint64_t sequence = 0, index = 0;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &sequence) ||
+        !absl::SimpleAtoi(parts[1], &index) || index > 0xffff) {
+      return InvalidArgument(v1::FIELD_INVALID,
+                             "page_token is not one this server returned");
+    }
+    start = absl::StrCat(prefix, BigEndian(sequence, 8), BigEndian(index + 1, 2));
+    if (index == 0xffff) {
+      start = absl::StrCat(prefix, BigEndian(sequence + 1, 8), BigEndian(0, 2));
+    }
+  }
+  std::unique_ptr<rocksdb::Iterator> it(
+      log_->db()->NewIterator(rocksdb::ReadOptions(), log_->projections()));
+  std::vector<v1::StatementEntry> out;
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    if (!absl::StartsWith(key, prefix)) break;
+    if (out.size() == limit) break;  // `it` stays on the next entry
+    v1::StatementEntry entry;
+    if (!entry.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a statement entry does not decode");
+    }
+    out.push_back(std::move(entry));
+    absl::string_view suffix = key.substr(prefix.size());
+    *next_token = absl::StrCat(FromBigEndian(suffix.substr(0, 8)), ".",
+                               FromBigEndian(suffix.substr(8, 2)));
+  }
+  if (auto s = FromRocks(it->status(), "reading a statement"); !s.ok()) return s;
+  // A token only when a further entry exists.
+  if (out.size() < limit || !it->Valid() ||
+      !absl::StartsWith(absl::string_view(it->key().data(), it->key().size()),
+                        prefix)) {
+    next_token->clear();
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::MatchingRow>> FundsView::Matching(
+    absl::string_view unit_code, int year) const {
+  const std::string base = absl::StrCat(MatchingProjection::kName, "/");
+  // Rules per unit, by effective year.
+  std::map<std::string, std::map<int, v1::MatchingRuleSet>> rules;
+  std::unique_ptr<rocksdb::Iterator> it(
+      log_->db()->NewIterator(rocksdb::ReadOptions(), log_->projections()));
+  const std::string rule_prefix =
+      absl::StrCat(base, "rule/",
+                   unit_code.empty() ? "" : absl::StrCat(unit_code, std::string(1, kSep)));
+  for (it->Seek(rule_prefix); it->Valid(); it->Next()) {
+    absl::string_view key(it->key().data(), it->key().size());
+    if (!absl::StartsWith(key, rule_prefix)) break;
+    v1::MatchingRuleSet rule;
+    if (!rule.ParseFromArray(it->value().data(),
+                             static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a matching rule does not decode");
+    }
+    rules[rule.unit_code()][rule.effective_year()] = rule;
+  }
+  std::vector<v1::MatchingRow> out;
+  for (const auto& [unit, by_year] : rules) {
+    std::map<int, v1::MatchingRow> rows;
+    const std::string year_prefix =
+        absl::StrCat(base, "year/", unit, std::string(1, kSep));
+    for (it->Seek(year_prefix); it->Valid(); it->Next()) {
+      absl::string_view key(it->key().data(), it->key().size());
+      if (!absl::StartsWith(key, year_prefix)) break;
+      v1::MatchingRow row;
+      if (!row.ParseFromArray(it->value().data(),
+                              static_cast<int>(it->value().size()))) {
+        return absl::DataLossError("a matching row does not decode");
+      }
+      rows[row.year()] = row;
+    }
+    if (year != 0 && !rows.contains(year)) {
+      rows[year].set_unit_code(unit);
+      rows[year].set_year(year);
+    }
+    for (auto& [y, row] : rows) {
+      if (year != 0 && y != year) continue;
+      auto rule = by_year.upper_bound(y);
+      if (rule == by_year.begin()) continue;  // no rule in force that year
+      --rule;
+      row.set_government_parts(rule->second.government_parts());
+      row.set_federation_parts(rule->second.federation_parts());
+      // Rounded down to the fen; 128-bit so no product overflows.
+      __int128 due = static_cast<__int128>(row.federation_received_fen()) *
+                     rule->second.government_parts() /
+                     rule->second.federation_parts();
+      row.set_due_fen(static_cast<int64_t>(due));
+      row.set_outstanding_fen(row.due_fen() - row.received_fen());
+      out.push_back(row);
+    }
+  }
+  if (auto s = FromRocks(it->status(), "reading matching"); !s.ok()) return s;
+  return out;
+}
+
+}  // namespace relief
