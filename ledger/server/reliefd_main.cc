@@ -12,6 +12,7 @@
 #include "ledger/server/server.h"
 #include "ledger/store/event_log.h"
 #include "ledger/store/sha256.h"
+#include "ledger/server/server.h"
 
 namespace {
 
@@ -38,6 +39,27 @@ int Verify(const std::string& data_dir) {
       static_cast<unsigned long long>(report.verified_through),
       static_cast<unsigned long long>(report.head.sequence));
   return 1;
+}
+
+int RebuildProjections(const std::string& data_dir) {
+  auto log = relief::EventLog::Open(data_dir, relief::OpenMode::kReadOnly);
+  if (!log.ok()) {
+    std::fprintf(stderr, "reliefd rebuild-projections: %s\n",
+                 std::string(log.status().message()).c_str());
+    return 2;
+  }
+  log->reset();
+  absl::Status s = relief::DropAllProjections(data_dir);
+  if (!s.ok()) {
+    std::fprintf(stderr, "reliefd rebuild-projections: %s\n",
+                 std::string(s.message()).c_str());
+    return 2;
+  }
+  std::printf("dropped every read model in %s; the next start of reliefd "
+              "rebuilds them from sequence 1 (queries wait for them with "
+              "min_sequence)\n",
+              data_dir.c_str());
+  return 0;
 }
 
 }  // namespace
@@ -82,9 +104,17 @@ int main(int argc, char** argv) {
       "intact, 1 naming the first bad sequence, 2 if it cannot be read");
   verify->add_option("--data-dir", verify_dir, "ledger data directory")
       ->capture_default_str();
+  std::string rebuild_dir = "./data";
+  CLI::App* rebuild = app.add_subcommand(
+      "rebuild-projections",
+      "drop every read model of a stopped server's data; the next start "
+      "rebuilds them from the log");
+  rebuild->add_option("--data-dir", rebuild_dir, "ledger data directory")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (*verify) return Verify(verify_dir);
+  if (*rebuild) return RebuildProjections(rebuild_dir);
 
   // Signals are taken by one thread with sigwait, never in a handler.
   sigset_t signals;

@@ -74,6 +74,29 @@ absl::Status WriteFileAtomically(const std::string& path,
 
 }  // namespace
 
+namespace {
+std::vector<std::unique_ptr<Projection>> AllProjections() {
+  std::vector<std::unique_ptr<Projection>> projections;
+  projections.push_back(std::make_unique<OrgUnitsProjection>());
+  projections.push_back(std::make_unique<AccountsProjection>());
+  projections.push_back(std::make_unique<FundSummaryProjection>());
+  projections.push_back(std::make_unique<MatchingProjection>());
+  return projections;
+}
+}  // namespace
+
+absl::Status DropAllProjections(const std::string& data_dir) {
+  auto log = EventLog::Open(data_dir);
+  if (!log.ok()) return log.status();
+  ProjectionRunner runner(log->get(), AllProjections());
+  std::vector<std::string> names;
+  for (const auto& c : runner.checkpoints()) names.push_back(c.name);
+  for (const auto& name : names) {
+    if (auto s = runner.Drop(name); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 bool IsLoopbackAddress(const std::string& host_port) {
   std::string host = host_port;
   if (absl::StartsWith(host, "[")) {
@@ -151,13 +174,8 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   if (!log.ok()) return log.status();
   server->log_ = *std::move(log);
   server->directory_ = std::make_unique<PrincipalDirectory>();
-  std::vector<std::unique_ptr<Projection>> projections;
-  projections.push_back(std::make_unique<OrgUnitsProjection>());
-  projections.push_back(std::make_unique<AccountsProjection>());
-  projections.push_back(std::make_unique<FundSummaryProjection>());
-  projections.push_back(std::make_unique<MatchingProjection>());
   server->runner_ = std::make_unique<ProjectionRunner>(server->log_.get(),
-                                                       std::move(projections));
+                                                       AllProjections());
   server->listener_ = std::make_unique<Listener>(server->directory_.get(),
                                                  server->runner_.get());
   server->runner_->set_on_failure(

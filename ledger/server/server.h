@@ -38,6 +38,10 @@ struct ServerOptions {
   WriterOptions writer;
 };
 
+// Drops every read model of the ledger in `data_dir` (which must not be in
+// use); the next start rebuilds them from sequence 1.
+absl::Status DropAllProjections(const std::string& data_dir);
+
 // True for 127.0.0.0/8, [::1] and localhost.
 bool IsLoopbackAddress(const std::string& host_port);
 
