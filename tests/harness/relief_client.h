@@ -1,0 +1,94 @@
+// ReliefClient: the relief.v1 services over one channel, as one principal.
+//
+// Every call sets a deadline (timeout(), 20 s unless changed) and the
+// `authorization: Bearer <token>` header (none when the token is empty), and
+// returns an RpcResult holding the status and the `relief-reason` trailing
+// metadata. The client is cheap; make a new one after a server restart, since
+// the restarted server listens on a new port.
+//
+// Thread-safety: calls may be made from many threads at once; set_timeout()
+// must not race with calls.
+#ifndef RELIEF_TESTS_HARNESS_RELIEF_CLIENT_H_
+#define RELIEF_TESTS_HARNESS_RELIEF_CLIENT_H_
+
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+#include "relief/v1/audit_service.grpc.pb.h"
+#include "relief/v1/ledger_service.grpc.pb.h"
+#include "relief/v1/query_service.grpc.pb.h"
+
+namespace relief::testing {
+
+// Trailing metadata key that carries the ErrorReason name.
+inline constexpr char kReasonKey[] = "relief-reason";
+
+struct RpcResult {
+  grpc::Status status;
+  std::string reason;  // `relief-reason`, empty when absent
+  bool ok() const { return status.ok(); }
+};
+std::ostream& operator<<(std::ostream& out, const RpcResult& result);
+const char* StatusCodeName(grpc::StatusCode code);
+
+class ReliefClient {
+ public:
+  ReliefClient(std::shared_ptr<grpc::Channel> channel, std::string token);
+
+  const std::string& token() const { return token_; }
+  std::chrono::milliseconds timeout() const { return timeout_; }
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  // Replaces the whole authorization header value (e.g. "Basic x"); empty
+  // restores "Bearer <token>".
+  void set_authorization(std::string value) { authorization_ = std::move(value); }
+
+  RpcResult RegisterOrgUnit(const v1::RegisterOrgUnitRequest& request,
+                            v1::RegisterOrgUnitResponse* response) const;
+  RpcResult DeactivateOrgUnit(const v1::DeactivateOrgUnitRequest& request,
+                              v1::DeactivateOrgUnitResponse* response) const;
+  RpcResult CreateToken(const v1::CreateTokenRequest& request,
+                        v1::CreateTokenResponse* response) const;
+  RpcResult RevokeToken(const v1::RevokeTokenRequest& request,
+                        v1::RevokeTokenResponse* response) const;
+  RpcResult SubmitCommands(const v1::SubmitCommandsRequest& request,
+                           v1::SubmitCommandsResponse* response) const;
+
+  RpcResult GetOrgUnit(const v1::GetOrgUnitRequest& request,
+                       v1::GetOrgUnitResponse* response) const;
+  RpcResult ListOrgUnits(const v1::ListOrgUnitsRequest& request,
+                         v1::ListOrgUnitsResponse* response) const;
+  RpcResult ListPrincipals(const v1::ListPrincipalsRequest& request,
+                           v1::ListPrincipalsResponse* response) const;
+  RpcResult GetStatus(const v1::GetStatusRequest& request,
+                      v1::GetStatusResponse* response) const;
+
+  RpcResult ListEvents(const v1::ListEventsRequest& request,
+                       v1::ListEventsResponse* response) const;
+  RpcResult VerifyChain(const v1::VerifyChainRequest& request,
+                        v1::VerifyChainResponse* response) const;
+
+ private:
+  template <typename Stub, typename Request, typename Response>
+  RpcResult Call(Stub* stub,
+                 grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                              const Request&, Response*),
+                 const Request& request, Response* response) const;
+  void Prepare(grpc::ClientContext* context) const;
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::string token_;
+  std::string authorization_;
+  std::chrono::milliseconds timeout_{20000};
+  std::unique_ptr<v1::LedgerService::Stub> ledger_;
+  std::unique_ptr<v1::QueryService::Stub> query_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
+};
+
+}  // namespace relief::testing
+
+#endif  // RELIEF_TESTS_HARNESS_RELIEF_CLIENT_H_
