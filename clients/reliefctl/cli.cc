@@ -1,5 +1,6 @@
 #include "clients/reliefctl/cli.h"
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -30,7 +31,8 @@ On an RPC error, stderr shows the server's message and, on a second line,
 the gRPC code and the reason (ErrorReason name); with --json also one JSON
 line {"code":...,"reason":...,"message":...}.
 
-Environment: RELIEF_SERVER (default for --server), RELIEF_TOKEN (--token).)";
+Environment: RELIEF_SERVER (default for --server), RELIEF_TOKEN (the token
+when neither --token nor --token-file is given).)";
 
 }  // namespace
 
@@ -49,13 +51,16 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
       ->envname("RELIEF_SERVER")
       ->capture_default_str();
   app.add_option("--token", options.token,
-                 "bearer token (default: $RELIEF_TOKEN, else --token-file)")
-      ->envname("RELIEF_TOKEN");
+                 "bearer token; else --token-file, else $RELIEF_TOKEN, else "
+                 "the default token file");
   app.add_option("--token-file", options.token_file,
                  absl::StrCat("file holding the bearer token (default ",
                               kDefaultTokenFile,
                               ", the admin token reliefd writes on first "
                               "start)"));
+  if (const char* env_token = std::getenv("RELIEF_TOKEN")) {
+    options.env_token = env_token;
+  }
   app.add_flag("--json", options.json,
                "machine output: one protobuf JSON object per line "
                "(proto field names)");

@@ -332,6 +332,11 @@ TEST_F(CliTest, EnvironmentSuppliesServerAndToken) {
   setenv("RELIEF_TOKEN", "from-env", 1);
   EXPECT_EQ(Run({"org", "show", "jining"}, /*connect=*/false), 0) << err_.str();
   EXPECT_EQ(seen_.authorization, "Bearer from-env");
+  EXPECT_EQ(Run({"org", "show", "jining", "--token", "flag"}, false), 0);
+  EXPECT_EQ(seen_.authorization, "Bearer flag");
+  EXPECT_EQ(Run({"org", "show", "jining", "--token-file", "/nonexistent/t"},
+                false),
+            3);  // an explicit file beats the environment
   unsetenv("RELIEF_SERVER");
   unsetenv("RELIEF_TOKEN");
 }

@@ -31,6 +31,9 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
 
 absl::StatusOr<std::string> ResolveToken(const GlobalOptions& options) {
   if (!options.token.empty()) return options.token;
+  if (options.token_file.empty() && !options.env_token.empty()) {
+    return options.env_token;
+  }
   const bool default_file = options.token_file.empty();
   const std::string path =
       default_file ? std::string(kDefaultTokenFile) : options.token_file;

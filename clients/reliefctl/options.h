@@ -26,10 +26,12 @@ inline constexpr size_t kMaxRequestIdLength = 64;
 // Options valid before or after any subcommand.
 struct GlobalOptions {
   std::string server = kDefaultServer;
-  // From --token or RELIEF_TOKEN; empty when neither was given.
+  // From --token; empty when not given.
   std::string token;
-  // From --token-file; empty means kDefaultTokenFile.
+  // From --token-file; empty when not given.
   std::string token_file;
+  // From the environment variable RELIEF_TOKEN; empty when unset.
+  std::string env_token;
   bool json = false;
   std::string tls_ca;
   std::string tls_cert;
@@ -38,9 +40,11 @@ struct GlobalOptions {
   double timeout_seconds = kDefaultTimeoutSeconds;
 };
 
-// The bearer token: `token` when not empty, else the whitespace-trimmed
-// content of the token file. A missing, unreadable, empty or oversize file is
-// an error whose message says where reliefctl looked and what to pass.
+// The bearer token, first found of: --token; the file named by --token-file;
+// RELIEF_TOKEN; the default file kDefaultTokenFile. An explicit --token-file
+// beats the environment because it was typed for this one command. File
+// content is whitespace-trimmed. A missing, unreadable, empty or oversize
+// file is an error whose message says where reliefctl looked.
 absl::StatusOr<std::string> ResolveToken(const GlobalOptions& options);
 
 // A fresh random UUIDv4 ("0f8fad5b-d9cb-469f-a165-70867728950e"), from

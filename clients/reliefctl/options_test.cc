@@ -35,6 +35,17 @@ TEST(ResolveTokenTest, ExplicitTokenWins) {
   EXPECT_EQ(*ResolveToken(options), "abc");
 }
 
+TEST(ResolveTokenTest, Precedence) {
+  TempFile file("from-file\n");
+  GlobalOptions options;
+  options.env_token = "from-env";
+  EXPECT_EQ(*ResolveToken(options), "from-env");  // env beats the default file
+  options.token_file = file.path();
+  EXPECT_EQ(*ResolveToken(options), "from-file");  // explicit file beats env
+  options.token = "from-flag";
+  EXPECT_EQ(*ResolveToken(options), "from-flag");
+}
+
 TEST(ResolveTokenTest, ReadsAndTrimsTheTokenFile) {
   TempFile file("  r1-0123456789abcdef\n\n");
   GlobalOptions options;
