@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/domain/dossiers.h"
 #include "ledger/domain/funds.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
@@ -256,6 +257,14 @@ absl::string_view RequestIdOf(const v1::Command& command) {
       return command.reverse_event().request_id();
     case v1::Command::kSetMatchingRule:
       return command.set_matching_rule().request_id();
+    case v1::Command::kRegisterDossier:
+      return command.register_dossier().request_id();
+    case v1::Command::kUpdateDossier:
+      return command.update_dossier().request_id();
+    case v1::Command::kExitDossier:
+      return command.exit_dossier().request_id();
+    case v1::Command::kReactivateDossier:
+      return command.reactivate_dossier().request_id();
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -280,6 +289,14 @@ absl::Status ValidateCommand(const v1::Command& command) {
       return ValidateReverseEvent(command.reverse_event());
     case v1::Command::kSetMatchingRule:
       return ValidateSetMatchingRule(command.set_matching_rule());
+    case v1::Command::kRegisterDossier:
+      return ValidateRegisterDossier(command.register_dossier());
+    case v1::Command::kUpdateDossier:
+      return ValidateUpdateDossier(command.update_dossier());
+    case v1::Command::kExitDossier:
+      return ValidateExitDossier(command.exit_dossier());
+    case v1::Command::kReactivateDossier:
+      return ValidateReactivateDossier(command.reactivate_dossier());
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -309,6 +326,16 @@ absl::Status Decide(const State& state, const v1::Command& command,
                                 events);
     case v1::Command::kSetMatchingRule:
       return DecideSetMatchingRule(state, command.set_matching_rule(), events);
+    case v1::Command::kRegisterDossier:
+      return DecideRegisterDossier(state, command.register_dossier(), context,
+                                   events);
+    case v1::Command::kUpdateDossier:
+      return DecideUpdateDossier(state, command.update_dossier(), events);
+    case v1::Command::kExitDossier:
+      return DecideExitDossier(state, command.exit_dossier(), events);
+    case v1::Command::kReactivateDossier:
+      return DecideReactivateDossier(state, command.reactivate_dossier(),
+                                     events);
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -397,6 +424,12 @@ void Evolve(State& state, const v1::Event& event, uint64_t sequence) {
     }
     case v1::Event::kMatchingRuleSet:
       return;  // read models only
+    case v1::Event::kDossierRegistered:
+    case v1::Event::kDossierUpdated:
+    case v1::Event::kDossierExited:
+    case v1::Event::kDossierReactivated:
+      EvolveDossier(state, event, sequence);
+      return;
     case v1::Event::KIND_NOT_SET:
       break;
   }

@@ -30,6 +30,12 @@ inline constexpr size_t kQuantityUnitMaxChars = 20;
 // Goods counted per receipt: a warehouse's worth, far from overflow.
 inline constexpr int64_t kMaxGoodsQuantity = 1'000'000'000;
 
+// A person's real name: Chinese names are 2-4 characters, minority and
+// foreign names longer.
+inline constexpr size_t kPersonNameMaxChars = 50;
+// People in one household (户).
+inline constexpr uint32_t kMaxHouseholdSize = 20;
+
 // Principal names: "li.wei", "svc-payroll".
 inline constexpr size_t kPrincipalNameMaxBytes = 64;
 

@@ -55,6 +55,37 @@ const MoneyEventState* State::FindMoneyEvent(uint64_t sequence) const {
   return it == money_events_.end() ? nullptr : &it->second;
 }
 
+const DossierState* State::FindDossier(absl::string_view dossier_id) const {
+  auto it = dossiers_.find(dossier_id);
+  return it == dossiers_.end() ? nullptr : &it->second;
+}
+
+const DossierState* State::FindDossierByIdHash(absl::string_view id_hmac) const {
+  auto it = dossier_by_id_hash_.find(id_hmac);
+  return it == dossier_by_id_hash_.end() ? nullptr : FindDossier(it->second);
+}
+
+void State::RestoreDossier(const std::string& id,
+                           std::optional<DossierState> value) {
+  if (auto it = dossiers_.find(id); it != dossiers_.end()) {
+    dossier_by_id_hash_.erase(it->second.details().national_id_hmac());
+    dossiers_.erase(it);
+  }
+  if (value.has_value()) {
+    dossier_by_id_hash_[value->details().national_id_hmac()] = id;
+    dossiers_.emplace(id, std::move(*value));
+  }
+}
+
+void State::PutDossier(DossierState dossier) {
+  std::string id = dossier.details().dossier_id();
+  auto it = dossiers_.find(id);
+  undo_.push_back(DossierBefore{
+      id, it == dossiers_.end() ? std::nullopt
+                                : std::optional<DossierState>(it->second)});
+  RestoreDossier(id, std::move(dossier));
+}
+
 namespace {
 // Records the before-image of map[key] in `undo`, then stores `value`.
 template <typename Map, typename Before, typename Undo>
@@ -136,6 +167,8 @@ void State::RollbackTo(size_t mark) {
       } else {
         balances_.erase(b->account);
       }
+    } else if (auto* d = std::get_if<DossierBefore>(&entry)) {
+      RestoreDossier(d->dossier_id, std::move(d->before));
     } else {
       auto& m = std::get<MoneyEventBefore>(entry);
       if (m.before.has_value()) {
@@ -175,6 +208,14 @@ void State::ExportTo(storage::v1::Snapshot* snapshot) const {
   std::sort(events.begin(), events.end(),
             [](auto* a, auto* b) { return a->sequence() < b->sequence(); });
   for (const auto* e : events) *snapshot->add_money_events() = *e;
+
+  std::vector<const DossierState*> dossiers;
+  dossiers.reserve(dossiers_.size());
+  for (const auto& [id, d] : dossiers_) dossiers.push_back(&d);
+  std::sort(dossiers.begin(), dossiers.end(), [](auto* a, auto* b) {
+    return a->registered_sequence() < b->registered_sequence();
+  });
+  for (const auto* d : dossiers) *snapshot->add_dossiers() = *d;
 }
 
 void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
@@ -187,6 +228,9 @@ void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
   for (const auto& b : snapshot.balances()) balances_.emplace(b.account(), b);
   for (const auto& e : snapshot.money_events()) {
     money_events_.emplace(e.sequence(), e);
+  }
+  for (const auto& d : snapshot.dossiers()) {
+    RestoreDossier(d.details().dossier_id(), d);
   }
   undo_.clear();
 }

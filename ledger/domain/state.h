@@ -31,6 +31,7 @@ using OrgUnitState = storage::v1::OrgUnitState;
 using PrincipalState = storage::v1::PrincipalState;
 using BalanceState = storage::v1::BalanceState;
 using MoneyEventState = storage::v1::MoneyEventState;
+using DossierState = storage::v1::DossierState;
 
 class State {
  public:
@@ -48,14 +49,19 @@ class State {
   // posted credits - posted debits - pending debits; 0 for an unused account.
   int64_t Available(absl::string_view account) const;
   const MoneyEventState* FindMoneyEvent(uint64_t sequence) const;
+  const DossierState* FindDossier(absl::string_view dossier_id) const;
+  // The dossier of the person with this national-ID hash, if any.
+  const DossierState* FindDossierByIdHash(absl::string_view id_hmac) const;
   size_t unit_count() const { return units_.size(); }
   size_t principal_count() const { return principals_.size(); }
+  size_t dossier_count() const { return dossiers_.size(); }
 
   // Mutations, used by Evolve only. Each records its before-image.
   void PutUnit(OrgUnitState unit);
   void PutPrincipal(PrincipalState principal);
   void PutBalance(BalanceState balance);
   void PutMoneyEvent(MoneyEventState event);
+  void PutDossier(DossierState dossier);
 
   size_t Mark() const { return undo_.size(); }
   // REQUIRES: mark <= Mark().
@@ -85,6 +91,11 @@ class State {
     uint64_t sequence;
     std::optional<MoneyEventState> before;
   };
+  struct DossierBefore {
+    std::string dossier_id;
+    std::optional<DossierState> before;
+  };
+  void RestoreDossier(const std::string& id, std::optional<DossierState> value);
   void RestorePrincipal(const std::string& name,
                         std::optional<PrincipalState> before);
 
@@ -93,8 +104,10 @@ class State {
   absl::flat_hash_map<std::string, std::string> name_by_token_hash_;
   absl::node_hash_map<std::string, BalanceState> balances_;
   absl::node_hash_map<uint64_t, MoneyEventState> money_events_;
-  std::vector<
-      std::variant<UnitBefore, PrincipalBefore, BalanceBefore, MoneyEventBefore>>
+  absl::node_hash_map<std::string, DossierState> dossiers_;
+  absl::flat_hash_map<std::string, std::string> dossier_by_id_hash_;
+  std::vector<std::variant<UnitBefore, PrincipalBefore, BalanceBefore,
+                           MoneyEventBefore, DossierBefore>>
       undo_;
 };
 

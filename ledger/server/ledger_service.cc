@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/domain/decider.h"
+#include "ledger/domain/dossiers.h"
+#include "ledger/store/sha256.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
 
@@ -13,15 +15,28 @@ namespace {
 
 using Results = absl::StatusOr<std::vector<v1::CommandResult>>;
 
-// Runs one submission: auth, role and shape checks, then the writer.
-// `fill` copies the results into the response before Finish.
-grpc::ServerUnaryReactor* Execute(
-    grpc::CallbackServerContext* context, Writer* writer,
-    const PrincipalDirectory* directory, std::vector<v1::Command> commands,
+}  // namespace
+
+absl::Status ProtectNationalId(absl::string_view key, v1::Command* command) {
+  if (!command->has_register_dossier()) return absl::OkStatus();
+  v1::RegisterDossierRequest* r = command->mutable_register_dossier();
+  if (auto s = ValidateNationalId(r->national_id()); !s.ok()) return s;
+  const std::string id = CanonicalNationalId(r->national_id());
+  r->set_national_id_hmac(HmacSha256(key, id));
+  r->set_national_id_masked(MaskNationalId(id));
+  r->clear_national_id();
+  return absl::OkStatus();
+}
+
+// Runs one submission: auth, the national-ID hash, role and shape checks,
+// then the writer. `fill` copies the results into the response before Finish.
+grpc::ServerUnaryReactor* LedgerServiceImpl::Execute(
+    grpc::CallbackServerContext* context, std::vector<v1::Command> commands,
     std::vector<std::string> token_hashes,
     std::function<void(std::vector<v1::CommandResult>&)> fill) {
+  Writer* writer = writer_;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto principal = directory->Authenticate(*context);
+  auto principal = directory_->Authenticate(*context);
   if (!principal.ok()) {
     reactor->Finish(ToGrpcStatus(principal.status(), context));
     return reactor;
@@ -29,6 +44,7 @@ grpc::ServerUnaryReactor* Execute(
   const bool many = commands.size() > 1;
   for (size_t i = 0; i < commands.size(); ++i) {
     absl::Status s = AuthorizeCommand(*principal, commands[i]);
+    if (s.ok()) s = ProtectNationalId(national_id_key_, &commands[i]);
     if (s.ok()) s = ValidateCommand(commands[i]);
     if (!s.ok()) {
       if (many) s = WithPrefix(s, absl::StrCat("command ", i, ": "));
@@ -53,8 +69,6 @@ grpc::ServerUnaryReactor* Execute(
   }
   return reactor;
 }
-
-}  // namespace
 
 absl::Status AuthorizeCommand(const Principal& principal,
                               const v1::Command& command) {
@@ -83,6 +97,12 @@ absl::Status AuthorizeCommand(const Principal& principal,
     case v1::Command::kSetMatchingRule:
       return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
                                          "set matching rules");
+    case v1::Command::kRegisterDossier:
+    case v1::Command::kUpdateDossier:
+    case v1::Command::kExitDossier:
+    case v1::Command::kReactivateDossier:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
+                                         "keep beneficiary dossiers");
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -95,10 +115,51 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Single(
     Response* response) {
   std::vector<v1::Command> commands;
   commands.push_back(std::move(command));
-  return Execute(context, writer_, directory_, std::move(commands), {},
+  return Execute(context, std::move(commands), {},
                  [response](std::vector<v1::CommandResult>& r) {
                    *response->mutable_result() = std::move(r[0]);
                  });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::RegisterDossier(
+    grpc::CallbackServerContext* context,
+    const v1::RegisterDossierRequest* request,
+    v1::RegisterDossierResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_register_dossier() = *request;
+  return Execute(context, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   // The dossier is named after the event that opened it.
+                   response->set_dossier_id(
+                       absl::StrCat("d", r[0].first_sequence()));
+                   *response->mutable_result() = std::move(r[0]);
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::UpdateDossier(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateDossierRequest* request,
+    v1::UpdateDossierResponse* response) {
+  v1::Command command;
+  *command.mutable_update_dossier() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::ExitDossier(
+    grpc::CallbackServerContext* context, const v1::ExitDossierRequest* request,
+    v1::ExitDossierResponse* response) {
+  v1::Command command;
+  *command.mutable_exit_dossier() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::ReactivateDossier(
+    grpc::CallbackServerContext* context,
+    const v1::ReactivateDossierRequest* request,
+    v1::ReactivateDossierResponse* response) {
+  v1::Command command;
+  *command.mutable_reactivate_dossier() = *request;
+  return Single(context, std::move(command), response);
 }
 
 grpc::ServerUnaryReactor* LedgerServiceImpl::ReceiveFunds(
@@ -162,7 +223,7 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::CreateToken(
   std::string token = NewToken();
   std::vector<std::string> hashes = {TokenHash(token)};
   return Execute(
-      context, writer_, directory_, std::move(commands), std::move(hashes),
+      context, std::move(commands), std::move(hashes),
       [response, token = std::move(token)](std::vector<v1::CommandResult>& r) {
         // A replay returns the original result, not a new secret.
         if (!r[0].replayed()) response->set_token(token);
@@ -212,7 +273,7 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitCommands(
   }
   std::vector<v1::Command> commands(request->commands().begin(),
                                     request->commands().end());
-  return Execute(context, writer_, directory_, std::move(commands), {},
+  return Execute(context, std::move(commands), {},
                  [response](std::vector<v1::CommandResult>& r) {
                    response->mutable_results()->Reserve(
                        static_cast<int>(r.size()));

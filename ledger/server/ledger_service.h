@@ -6,6 +6,10 @@
 #ifndef RELIEF_LEDGER_SERVER_LEDGER_SERVICE_H_
 #define RELIEF_LEDGER_SERVER_LEDGER_SERVICE_H_
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "ledger/server/auth.h"
 #include "ledger/writer/writer.h"
 #include "relief/v1/ledger_service.grpc.pb.h"
@@ -14,9 +18,12 @@ namespace relief {
 
 class LedgerServiceImpl final : public v1::LedgerService::CallbackService {
  public:
-  // Both must outlive the service.
-  LedgerServiceImpl(Writer* writer, const PrincipalDirectory* directory)
-      : writer_(writer), directory_(directory) {}
+  // Both must outlive the service. `national_id_key` keys the HMAC that
+  // replaces national IDs (see dossiers.h).
+  LedgerServiceImpl(Writer* writer, const PrincipalDirectory* directory,
+                    std::string national_id_key)
+      : writer_(writer), directory_(directory),
+        national_id_key_(std::move(national_id_key)) {}
 
   grpc::ServerUnaryReactor* RegisterOrgUnit(
       grpc::CallbackServerContext* context,
@@ -50,6 +57,22 @@ class LedgerServiceImpl final : public v1::LedgerService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::SetMatchingRuleRequest* request,
       v1::SetMatchingRuleResponse* response) override;
+  grpc::ServerUnaryReactor* RegisterDossier(
+      grpc::CallbackServerContext* context,
+      const v1::RegisterDossierRequest* request,
+      v1::RegisterDossierResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateDossier(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateDossierRequest* request,
+      v1::UpdateDossierResponse* response) override;
+  grpc::ServerUnaryReactor* ExitDossier(
+      grpc::CallbackServerContext* context,
+      const v1::ExitDossierRequest* request,
+      v1::ExitDossierResponse* response) override;
+  grpc::ServerUnaryReactor* ReactivateDossier(
+      grpc::CallbackServerContext* context,
+      const v1::ReactivateDossierRequest* request,
+      v1::ReactivateDossierResponse* response) override;
   grpc::ServerUnaryReactor* SubmitCommands(
       grpc::CallbackServerContext* context,
       const v1::SubmitCommandsRequest* request,
@@ -61,9 +84,20 @@ class LedgerServiceImpl final : public v1::LedgerService::CallbackService {
   grpc::ServerUnaryReactor* Single(grpc::CallbackServerContext* context,
                                    v1::Command command, Response* response);
 
+  grpc::ServerUnaryReactor* Execute(
+      grpc::CallbackServerContext* context, std::vector<v1::Command> commands,
+      std::vector<std::string> token_hashes,
+      std::function<void(std::vector<v1::CommandResult>&)> fill);
+
   Writer* const writer_;
   const PrincipalDirectory* const directory_;
+  const std::string national_id_key_;
 };
+
+// Replaces a RegisterDossier command's national ID by its keyed hash and
+// masked form (INVALID_ARGUMENT if the ID is not valid). Other commands are
+// left alone. Runs before anything else sees the command.
+absl::Status ProtectNationalId(absl::string_view key, v1::Command* command);
 
 // The role a command needs; the same table serves unary RPCs and batches.
 absl::Status AuthorizeCommand(const Principal& principal,

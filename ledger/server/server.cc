@@ -12,6 +12,8 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -118,6 +120,7 @@ class ReliefServer::Listener : public CommitListener {
                    const std::vector<v1::EventEnvelope>& envelopes) override {
     if (envelopes.empty()) {
       directory_->Load(state);
+      dossiers_at_start_ = state.dossier_count();
     } else {
       directory_->Update(state, envelopes);
     }
@@ -130,6 +133,7 @@ class ReliefServer::Listener : public CommitListener {
     }
     failed_ = true;
   }
+  size_t dossiers_at_start() const { return dossiers_at_start_; }
   void set_server(grpc::Server* server) {
     server_ = server;
     if (failed_) OnWriterFailed(absl::OkStatus());
@@ -140,7 +144,46 @@ class ReliefServer::Listener : public CommitListener {
   ProjectionRunner* runner_;
   std::atomic<grpc::Server*> server_{nullptr};
   std::atomic<bool> failed_{false};
+  size_t dossiers_at_start_ = 0;
 };
+
+namespace {
+constexpr char kNationalIdKeyFile[] = "national_id.key";
+
+// The key of the national-ID HMAC: made on first use, then needed forever
+// (without it the same person is no longer recognised). REQUIRES: the data
+// dir exists.
+absl::StatusOr<std::string> LoadOrCreateNationalIdKey(
+    const std::string& data_dir, size_t dossiers) {
+  const std::string path =
+      (std::filesystem::path(data_dir) / kNationalIdKeyFile).string();
+  if (std::filesystem::exists(path)) {
+    auto text = ReadFile(path);
+    if (!text.ok()) return text.status();
+    std::string hex(absl::StripAsciiWhitespace(*text));
+    bool hex_ok = hex.size() == 64;
+    for (char c : hex) hex_ok = hex_ok && absl::ascii_isxdigit(c);
+    std::string key = hex_ok ? absl::HexStringToBytes(hex) : "";
+    if (!hex_ok) {
+      return absl::DataLossError(absl::StrCat(
+          path, " is not a national-ID key (64 hex characters); restore it "
+                "from the backup of the data dir"));
+    }
+    return key;
+  }
+  if (dossiers > 0) {
+    return absl::DataLossError(absl::StrCat(
+        path, " is missing but the ledger holds ", dossiers,
+        " dossiers: without the key the same person is not recognised. "
+        "Restore the file from the backup of the data dir"));
+  }
+  std::string key = RandomBytes(32);
+  if (auto s = WriteFileAtomically(path, ToHex(key) + "\n", 0600); !s.ok()) {
+    return s;
+  }
+  return key;
+}
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
     ServerOptions options) {
@@ -199,8 +242,11 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
       (std::filesystem::path(options.data_dir) / kAdminTokenFile).string();
   if (auto s = server->BootstrapAdmin(); !s.ok()) return s;
 
+  auto id_key = LoadOrCreateNationalIdKey(
+      options.data_dir, server->listener_->dossiers_at_start());
+  if (!id_key.ok()) return id_key.status();
   server->ledger_service_ = std::make_unique<LedgerServiceImpl>(
-      server->writer_.get(), server->directory_.get());
+      server->writer_.get(), server->directory_.get(), *std::move(id_key));
   server->query_service_ = std::make_unique<QueryServiceImpl>(
       server->log_.get(), server->runner_.get(), server->writer_.get(),
       server->directory_.get());

@@ -1,6 +1,7 @@
 #include "ledger/store/sha256.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "ledger/domain/decider.h"
@@ -18,6 +19,17 @@ std::string Sha256(absl::string_view a, absl::string_view b) {
             EVP_DigestFinal_ex(ctx, digest, &length) == 1;
   EVP_MD_CTX_free(ctx);
   RELIEF_CHECK(ok && length == kSha256Bytes, "SHA-256 failed");
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string HmacSha256(absl::string_view key, absl::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  unsigned char* out =
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+           digest, &length);
+  RELIEF_CHECK(out != nullptr && length == kSha256Bytes, "HMAC-SHA-256 failed");
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 

@@ -1,4 +1,4 @@
-// SHA-256 (OpenSSL), random bytes, and hex for display.
+// SHA-256 and HMAC-SHA-256 (OpenSSL), random bytes, and hex for display.
 #ifndef RELIEF_LEDGER_STORE_SHA256_H_
 #define RELIEF_LEDGER_STORE_SHA256_H_
 
@@ -14,6 +14,9 @@ std::string Sha256(absl::string_view a, absl::string_view b = {});
 
 // Lower-case hex of raw bytes.
 std::string ToHex(absl::string_view bytes);
+
+// HMAC-SHA-256 of `data` under `key`; 32 raw bytes.
+std::string HmacSha256(absl::string_view key, absl::string_view data);
 
 // `bytes` cryptographically random bytes (OpenSSL RAND_bytes). Aborts if the
 // system cannot provide them: there is no safe fallback for secrets.
