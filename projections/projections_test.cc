@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "ledger/writer/writer.h"
+#include "projections/dossiers_projection.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 
@@ -34,6 +35,7 @@ struct Notifier : CommitListener {
 std::vector<std::unique_ptr<Projection>> All() {
   std::vector<std::unique_ptr<Projection>> p;
   p.push_back(std::make_unique<OrgUnitsProjection>());
+  p.push_back(std::make_unique<DossiersProjection>());
   return p;
 }
 
@@ -112,6 +114,70 @@ TEST(ProjectionsTest, FollowsWriterAndRebuildsIdentically) {
   runner->Notify(head);
   EXPECT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
   EXPECT_EQ(Dump(**log), live);
+}
+
+TEST(ProjectionsTest, DossiersListBySubtreeWithoutSiblings) {
+  std::string dir = ::testing::TempDir() + "/proj_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  Notifier notifier;
+  auto runner = std::make_unique<ProjectionRunner>(log->get(), All());
+  notifier.runner = runner.get();
+  ASSERT_TRUE(runner->Start().ok());
+  auto writer = Writer::Start(log->get(), {}, &notifier);
+  ASSERT_TRUE(writer.ok());
+  uint64_t head = 0;
+  auto submit = [&](v1::Command c) {
+    Submission s;
+    s.actor = "t";
+    s.commands.push_back(std::move(c));
+    auto r = (*writer)->SubmitAndWait(std::move(s));
+    ASSERT_TRUE(r.ok()) << r.status();
+    head = (*r)[0].first_sequence();
+  };
+  submit(Register("sd"));
+  submit(Register("sd.jn", "sd"));
+  submit(Register("sd.jn-x", "sd"));
+  v1::Command c = Register("sd.jn.zc", "sd.jn");
+  c.mutable_register_org_unit()->set_level(v1::ORG_LEVEL_DISTRICT);
+  submit(c);
+  int n = 0;
+  for (const char* unit : {"sd.jn", "sd.jn-x", "sd.jn.zc", "sd.jn"}) {
+    v1::Command d;
+    auto* r = d.mutable_register_dossier();
+    r->set_request_id("d" + std::to_string(n));
+    r->set_unit_code(unit);
+    r->set_name("李四");
+    r->set_category(v1::HARDSHIP_CATEGORY_DISABILITY);
+    r->set_household_size(2);
+    r->set_national_id_hmac(std::string(32, static_cast<char>('a' + n)));
+    r->set_national_id_masked("370802********1232");
+    submit(d);
+    ++n;
+  }
+  ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
+  DossiersView view(log->get());
+  std::string next;
+  auto own = view.List("sd.jn", false, false, "", 100, &next);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->size(), 2u);
+  auto sub = view.List("sd.jn", true, false, "", 100, &next);
+  ASSERT_TRUE(sub.ok());
+  ASSERT_EQ(sub->size(), 3u);  // not the sibling sd.jn-x's
+  for (const auto& d : *sub) EXPECT_NE(d.unit_code(), "sd.jn-x");
+  auto page = view.List("sd.jn", true, false, "", 2, &next);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  ASSERT_FALSE(next.empty());
+  auto rest = view.List("sd.jn", true, false, next, 2, &next);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(view.GetByIdHash(std::string(32, 'b'))->unit_code(), "sd.jn-x");
+  EXPECT_EQ(view.Get("d999").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(view.List("sd.jn", false, false, "zz", 2, &next).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  (*writer)->Stop();
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ledger/domain/accounts.h"
+#include "ledger/domain/dossiers.h"
+#include "ledger/store/sha256.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/domain/validation.h"
@@ -186,6 +188,56 @@ grpc::Status QueryServiceImpl::GetMatching(grpc::ServerContext* context,
   auto rows = funds_.Matching(request->unit_code(), request->year());
   if (!rows.ok()) return ToGrpcStatus(rows.status(), context);
   for (auto& row : *rows) *response->add_rows() = std::move(row);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetDossier(grpc::ServerContext* context,
+                                          const v1::GetDossierRequest* request,
+                                          v1::GetDossierResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (request->dossier_id().empty() == request->national_id().empty()) {
+    return ToGrpcStatus(InvalidArgument(v1::FIELD_INVALID,
+                                        "give either dossier_id or "
+                                        "national_id"),
+                        context);
+  }
+  absl::StatusOr<v1::Dossier> dossier;
+  if (!request->national_id().empty()) {
+    if (auto s = ValidateNationalId(request->national_id()); !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+    dossier = dossiers_.GetByIdHash(HmacSha256(
+        national_id_key_, CanonicalNationalId(request->national_id())));
+  } else {
+    dossier = dossiers_.Get(request->dossier_id());
+  }
+  if (!dossier.ok()) return ToGrpcStatus(dossier.status(), context);
+  *response->mutable_dossier() = *std::move(dossier);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListDossiers(
+    grpc::ServerContext* context, const v1::ListDossiersRequest* request,
+    v1::ListDossiersResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (auto s = ValidateOrgCode("unit_code", request->unit_code()); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  if (auto unit = org_units_.Get(request->unit_code()); !unit.ok()) {
+    return ToGrpcStatus(unit.status(), context);
+  }
+  std::string next;
+  auto dossiers = dossiers_.List(request->unit_code(), request->subtree(),
+                                 request->include_exited(),
+                                 request->page_token(),
+                                 PageSize(request->page_size()), &next);
+  if (!dossiers.ok()) return ToGrpcStatus(dossiers.status(), context);
+  for (auto& d : *dossiers) *response->add_dossiers() = std::move(d);
+  response->set_next_page_token(next);
   response->set_as_of_sequence(*at);
   return grpc::Status::OK;
 }

@@ -10,6 +10,7 @@
 #include "ledger/server/auth.h"
 #include "ledger/store/event_log.h"
 #include "ledger/writer/writer.h"
+#include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
@@ -21,10 +22,13 @@ namespace relief {
 class QueryServiceImpl final : public v1::QueryService::Service {
  public:
   // All must outlive the service.
+  // `national_id_key` keys the HMAC that finds a dossier by national ID.
   QueryServiceImpl(const EventLog* log, ProjectionRunner* runner,
-                   const Writer* writer, const PrincipalDirectory* directory)
+                   const Writer* writer, const PrincipalDirectory* directory,
+                   std::string national_id_key)
       : log_(log), runner_(runner), writer_(writer), directory_(directory),
-        org_units_(log), funds_(log) {}
+        national_id_key_(std::move(national_id_key)), org_units_(log),
+        funds_(log), dossiers_(log) {}
 
   grpc::Status GetOrgUnit(grpc::ServerContext* context,
                           const v1::GetOrgUnitRequest* request,
@@ -47,6 +51,12 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status GetMatching(grpc::ServerContext* context,
                            const v1::GetMatchingRequest* request,
                            v1::GetMatchingResponse* response) override;
+  grpc::Status GetDossier(grpc::ServerContext* context,
+                          const v1::GetDossierRequest* request,
+                          v1::GetDossierResponse* response) override;
+  grpc::Status ListDossiers(grpc::ServerContext* context,
+                            const v1::ListDossiersRequest* request,
+                            v1::ListDossiersResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context,
                          const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
@@ -61,8 +71,10 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   ProjectionRunner* const runner_;
   const Writer* const writer_;
   const PrincipalDirectory* const directory_;
+  const std::string national_id_key_;
   OrgUnitsView org_units_;
   FundsView funds_;
+  DossiersView dossiers_;
 };
 
 class AuditServiceImpl final : public v1::AuditService::Service {

@@ -24,6 +24,7 @@
 #include "ledger/domain/rejection.h"
 #include "ledger/server/ledger_service.h"
 #include "ledger/store/sha256.h"
+#include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
@@ -83,6 +84,7 @@ std::vector<std::unique_ptr<Projection>> AllProjections() {
   projections.push_back(std::make_unique<AccountsProjection>());
   projections.push_back(std::make_unique<FundSummaryProjection>());
   projections.push_back(std::make_unique<MatchingProjection>());
+  projections.push_back(std::make_unique<DossiersProjection>());
   return projections;
 }
 }  // namespace
@@ -246,10 +248,10 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
       options.data_dir, server->listener_->dossiers_at_start());
   if (!id_key.ok()) return id_key.status();
   server->ledger_service_ = std::make_unique<LedgerServiceImpl>(
-      server->writer_.get(), server->directory_.get(), *std::move(id_key));
+      server->writer_.get(), server->directory_.get(), *id_key);
   server->query_service_ = std::make_unique<QueryServiceImpl>(
       server->log_.get(), server->runner_.get(), server->writer_.get(),
-      server->directory_.get());
+      server->directory_.get(), *id_key);
   server->audit_service_ = std::make_unique<AuditServiceImpl>(
       server->log_.get(), server->directory_.get());
 
