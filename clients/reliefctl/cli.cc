@@ -5,12 +5,14 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "clients/reliefctl/commands.h"
 #include "clients/reliefctl/names.h"
 #include "clients/reliefctl/options.h"
 #include "clients/reliefctl/session.h"
 #include "clients/reliefctl/table.h"
+#include "ledger/domain/money.h"
 
 namespace reliefctl {
 namespace {
@@ -88,6 +90,9 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   AddStatusCommand(app, &selected);
   AddAuditCommands(app, &selected);
   AddTokenCommands(app, &selected);
+  AddFundsCommands(app, &selected);
+  AddFundQueryCommands(app, &selected);
+  AddDossierCommands(app, &selected);
   app.footer(kFooter);
 
   try {
@@ -130,11 +135,58 @@ std::string RequestIdOrNew(const std::string& given) {
   return given.empty() ? NewRequestId() : given;
 }
 
-void PrintCommandResult(Session& session, const std::string& what,
-                        const relief::v1::CommandResult& result,
-                        const std::string& request_id) {
+CLI::Option* AddYuanOption(CLI::App& command, const std::string& name,
+                           std::string* text, const std::string& description) {
+  return command.add_option(name, *text, description)
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            absl::StatusOr<int64_t> fen = relief::ParseYuan(value);
+            if (!fen.ok()) return std::string(fen.status().message());
+            if (*fen == 0) return "the amount must be more than 0.00 yuan";
+            return "";
+          },
+          "YUAN", "amount in yuan"));
+}
+
+int64_t FenOf(const std::string& yuan_text) {
+  return *relief::ParseYuan(yuan_text);
+}
+
+CLI::Option* AddFundSourceOption(CLI::App& command, std::string* text) {
+  return command.add_option("--source", *text, FundSourceChoices())
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            if (ParseFundSource(value)) return "";
+            return absl::StrCat("unknown fund source '", value,
+                                "'; expected one of ", FundSourceChoices());
+          },
+          "SOURCE", "fund source"));
+}
+
+CLI::Option* AddMinSequenceOption(CLI::App& command, uint64_t* min_sequence) {
+  return command.add_option(
+      "--min-sequence", *min_sequence,
+      "read your own writes: wait until the read model reflects this log "
+      "sequence (e.g. the sequence a command printed); bounded by --timeout");
+}
+
+std::string Redact(std::string text, std::string_view secret,
+                   std::string_view replacement) {
+  if (secret.empty()) return text;
+  for (size_t at = text.find(secret); at != std::string::npos;
+       at = text.find(secret, at + replacement.size())) {
+    text.replace(at, secret.size(), replacement);
+  }
+  return text;
+}
+
+void PrintCommandResult(
+    Session& session, const std::string& what,
+    const relief::v1::CommandResult& result, const std::string& request_id,
+    const std::vector<std::pair<std::string, std::string>>& extra) {
   KeyValues lines;
   lines.Add("done", what);
+  for (const auto& [key, value] : extra) lines.Add(key, value);
   lines.Add("sequence",
             result.event_count() == 1
                 ? absl::StrCat(result.first_sequence())

@@ -8,6 +8,9 @@
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/text_format.h"
+#include "ledger/domain/accounts.h"
+#include "ledger/domain/dossiers.h"
+#include "ledger/domain/money.h"
 
 namespace reliefctl {
 namespace {
@@ -42,6 +45,34 @@ constexpr std::array<RoleNameEntry, 5> kRoles = {{
     {relief::v1::ROLE_LOAN_OFFICER, "loan_officer"},
     {relief::v1::ROLE_AUDITOR, "auditor"},
     {relief::v1::ROLE_SERVICE, "service"},
+}};
+
+constexpr std::array<relief::v1::FundSource, 4> kFundSources = {{
+    relief::v1::FUND_SOURCE_FEDERATION_ALLOCATION,
+    relief::v1::FUND_SOURCE_GOVERNMENT_MATCHING,
+    relief::v1::FUND_SOURCE_DONATIONS,
+    relief::v1::FUND_SOURCE_OWN_FUNDS,
+}};
+
+struct CategoryName {
+  relief::v1::HardshipCategory category;
+  const char* name;
+};
+
+// Short names people type; the proto names are long
+// ("HARDSHIP_CATEGORY_ZERO_EMPLOYMENT_HOUSEHOLD").
+constexpr std::array<CategoryName, 10> kCategories = {{
+    {relief::v1::HARDSHIP_CATEGORY_SUBSISTENCE_ALLOWANCE, "subsistence"},
+    {relief::v1::HARDSHIP_CATEGORY_NEAR_SUBSISTENCE, "near_subsistence"},
+    {relief::v1::HARDSHIP_CATEGORY_SERIOUS_ILLNESS, "serious_illness"},
+    {relief::v1::HARDSHIP_CATEGORY_ZERO_EMPLOYMENT_HOUSEHOLD,
+     "zero_employment"},
+    {relief::v1::HARDSHIP_CATEGORY_SINGLE_PARENT, "single_parent"},
+    {relief::v1::HARDSHIP_CATEGORY_DISABILITY, "disability"},
+    {relief::v1::HARDSHIP_CATEGORY_MIGRANT_WORKER, "migrant_worker"},
+    {relief::v1::HARDSHIP_CATEGORY_AGED_4050, "aged_4050"},
+    {relief::v1::HARDSHIP_CATEGORY_MODEL_WORKER, "model_worker"},
+    {relief::v1::HARDSHIP_CATEGORY_OTHER, "other"},
 }};
 
 // Lower case, '-' as '_', without the proto enum prefix if present.
@@ -164,6 +195,59 @@ std::string WriterStateName(relief::v1::WriterState state) {
   return absl::StrCat("unspecified (", static_cast<int>(state), ")");
 }
 
+std::optional<relief::v1::FundSource> ParseFundSource(std::string_view text) {
+  const std::string s = Normalize(text, "fund_source_");
+  for (const relief::v1::FundSource source : kFundSources) {
+    const std::string proto_suffix = absl::AsciiStrToLower(
+        relief::v1::FundSource_Name(source).substr(
+            std::string_view("FUND_SOURCE_").size()));
+    if (s == relief::FundSourceSlug(source) || s == proto_suffix) {
+      return source;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string FundSourceDisplay(relief::v1::FundSource source) {
+  if (relief::IsValidFundSource(source)) return relief::FundSourceLabel(source);
+  return absl::StrCat("fund_source_", static_cast<int>(source));
+}
+
+std::string FundSourceChoices() {
+  std::vector<std::string> names;
+  for (const relief::v1::FundSource source : kFundSources) {
+    names.emplace_back(relief::FundSourceSlug(source));
+  }
+  return absl::StrJoin(names, "|");
+}
+
+std::optional<relief::v1::HardshipCategory> ParseHardshipCategory(
+    std::string_view text) {
+  const std::string s = Normalize(text, "hardship_category_");
+  for (const CategoryName& entry : kCategories) {
+    const std::string proto_suffix = absl::AsciiStrToLower(
+        relief::v1::HardshipCategory_Name(entry.category)
+            .substr(std::string_view("HARDSHIP_CATEGORY_").size()));
+    if (s == entry.name || s == proto_suffix) return entry.category;
+  }
+  return std::nullopt;
+}
+
+std::string HardshipCategoryDisplay(relief::v1::HardshipCategory category) {
+  for (const CategoryName& entry : kCategories) {
+    if (entry.category == category) {
+      return relief::HardshipCategoryLabel(category);
+    }
+  }
+  return absl::StrCat("category_", static_cast<int>(category));
+}
+
+std::string HardshipCategoryChoices() {
+  std::vector<std::string> names;
+  for (const CategoryName& entry : kCategories) names.push_back(entry.name);
+  return absl::StrJoin(names, "|");
+}
+
 std::string EventTypeName(const Event& event) {
   // By reflection, so an event kind added to events.proto gets its name
   // without a change here.
@@ -205,6 +289,58 @@ std::string EventSummary(const Event& event) {
     case Event::kTokenRevoked: {
       const auto& e = event.token_revoked();
       return absl::StrCat(e.name(), ": ", e.reason());
+    }
+    case Event::kFundsReceived: {
+      const auto& e = event.funds_received();
+      std::string text = absl::StrCat(
+          e.unit_code(), " received ", relief::FormatYuan(e.amount_fen()),
+          " yuan ", FundSourceDisplay(e.fund_source()), " from ", e.payer());
+      if (e.has_goods()) {
+        absl::StrAppend(&text, ", goods: ", e.goods().description(), " x ",
+                        e.goods().quantity(), " ", e.goods().quantity_unit());
+      }
+      if (!e.document_number().empty()) {
+        absl::StrAppend(&text, ", document ", e.document_number());
+      }
+      return text;
+    }
+    case Event::kFundsAllocated: {
+      const auto& e = event.funds_allocated();
+      return absl::StrCat(e.from_unit_code(), " -> ", e.to_unit_code(), " ",
+                          relief::FormatYuan(e.amount_fen()), " yuan ",
+                          FundSourceDisplay(e.fund_source()));
+    }
+    case Event::kEventReversed: {
+      const auto& e = event.event_reversed();
+      return absl::StrCat("reverses ", e.reversed_sequence(), ": ", e.reason());
+    }
+    case Event::kMatchingRuleSet: {
+      const auto& e = event.matching_rule_set();
+      return absl::StrCat(e.unit_code(), " from ", e.effective_year(),
+                          ": government ", e.government_parts(),
+                          " : federation ", e.federation_parts());
+    }
+    case Event::kDossierRegistered: {
+      // The keyed hash is of no use to a reader; the masked ID is.
+      const auto& e = event.dossier_registered();
+      return absl::StrCat(e.dossier_id(), " ", e.name(), " ",
+                          e.national_id_masked(), " at ", e.unit_code(), ", ",
+                          HardshipCategoryDisplay(e.category()), ", household ",
+                          e.household_size());
+    }
+    case Event::kDossierUpdated: {
+      const auto& e = event.dossier_updated();
+      return absl::StrCat(e.dossier_id(), " ", e.name(), ", ",
+                          HardshipCategoryDisplay(e.category()), ", household ",
+                          e.household_size());
+    }
+    case Event::kDossierExited: {
+      const auto& e = event.dossier_exited();
+      return absl::StrCat(e.dossier_id(), " exited 脱困: ", e.reason());
+    }
+    case Event::kDossierReactivated: {
+      const auto& e = event.dossier_reactivated();
+      return absl::StrCat(e.dossier_id(), " re-activated: ", e.reason());
     }
     case Event::KIND_NOT_SET:
       return "(event kind unknown to this reliefctl; see --json)";

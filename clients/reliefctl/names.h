@@ -47,6 +47,21 @@ std::string RoleList(const google::protobuf::RepeatedField<int>& roles);
 
 std::string WriterStateName(relief::v1::WriterState state);  // "running"
 
+// Fund sources are typed as their account-name slug ("donations", also
+// "FUND_SOURCE_DONATIONS", "own-funds") and shown with the domain's label
+// ("社会捐助 donations").
+std::optional<relief::v1::FundSource> ParseFundSource(std::string_view text);
+std::string FundSourceDisplay(relief::v1::FundSource source);
+std::string FundSourceChoices();  // "federation|government|donations|own_funds"
+
+// Hardship categories are typed by short names ("subsistence",
+// "zero_employment", also the proto spelling) and shown with the domain's
+// label ("低保 subsistence allowance").
+std::optional<relief::v1::HardshipCategory> ParseHardshipCategory(
+    std::string_view text);
+std::string HardshipCategoryDisplay(relief::v1::HardshipCategory category);
+std::string HardshipCategoryChoices();  // "subsistence|near_subsistence|..."
+
 // The event's kind as its oneof field name ("org_unit_registered"), and a
 // short line a person can read ("jining.zoucheng 邹城市总工会, district, under
 // jining"). Kinds without a hand-written summary show their fields in

@@ -114,6 +114,69 @@ TEST(EventTest, SummarisesEachKind) {
             "(event kind unknown to this reliefctl; see --json)");
 }
 
+TEST(EventTest, SummarisesMoneyAndDossiersInYuanWithoutTheHash) {
+  Event received;
+  auto* r = received.mutable_funds_received();
+  r->set_unit_code("jining");
+  r->set_fund_source(relief::v1::FUND_SOURCE_DONATIONS);
+  r->set_amount_fen(250000);
+  r->set_payer("粮油公司");
+  r->mutable_goods()->set_description("大米");
+  r->mutable_goods()->set_quantity(100);
+  r->mutable_goods()->set_quantity_unit("袋");
+  EXPECT_EQ(EventSummary(received),
+            "jining received 2,500.00 yuan 社会捐助 donations from 粮油公司, "
+            "goods: 大米 x 100 袋");
+
+  Event allocated;
+  auto* a = allocated.mutable_funds_allocated();
+  a->set_from_unit_code("jining");
+  a->set_to_unit_code("jining.zoucheng");
+  a->set_fund_source(relief::v1::FUND_SOURCE_GOVERNMENT_MATCHING);
+  a->set_amount_fen(30005);
+  EXPECT_EQ(EventSummary(allocated),
+            "jining -> jining.zoucheng 300.05 yuan 政府配套 government "
+            "matching");
+
+  Event dossier;
+  auto* d = dossier.mutable_dossier_registered();
+  d->set_dossier_id("d16");
+  d->set_name("张三");
+  d->set_unit_code("jining");
+  d->set_national_id_hmac(std::string(32, '\x01'));
+  d->set_national_id_masked("370802********1235");
+  d->set_category(relief::v1::HARDSHIP_CATEGORY_SERIOUS_ILLNESS);
+  d->set_household_size(3);
+  EXPECT_EQ(EventSummary(dossier),
+            "d16 张三 370802********1235 at jining, 大病 serious illness, "
+            "household 3");
+}
+
+TEST(FundSourceTest, ParsesSlugsAndProtoNames) {
+  EXPECT_EQ(ParseFundSource("donations"), relief::v1::FUND_SOURCE_DONATIONS);
+  EXPECT_EQ(ParseFundSource("own-funds"), relief::v1::FUND_SOURCE_OWN_FUNDS);
+  EXPECT_EQ(ParseFundSource("FUND_SOURCE_GOVERNMENT_MATCHING"),
+            relief::v1::FUND_SOURCE_GOVERNMENT_MATCHING);
+  EXPECT_EQ(ParseFundSource("federation"),
+            relief::v1::FUND_SOURCE_FEDERATION_ALLOCATION);
+  EXPECT_EQ(ParseFundSource("bank"), std::nullopt);
+  EXPECT_EQ(ParseFundSource("unspecified"), std::nullopt);
+  EXPECT_EQ(FundSourceChoices(), "federation|government|donations|own_funds");
+  EXPECT_EQ(FundSourceDisplay(relief::v1::FUND_SOURCE_DONATIONS),
+            "社会捐助 donations");
+}
+
+TEST(HardshipCategoryTest, ParsesShortNames) {
+  EXPECT_EQ(ParseHardshipCategory("zero_employment"),
+            relief::v1::HARDSHIP_CATEGORY_ZERO_EMPLOYMENT_HOUSEHOLD);
+  EXPECT_EQ(ParseHardshipCategory("subsistence_allowance"),
+            relief::v1::HARDSHIP_CATEGORY_SUBSISTENCE_ALLOWANCE);
+  EXPECT_EQ(ParseHardshipCategory("unspecified"), std::nullopt);
+  EXPECT_EQ(HardshipCategoryDisplay(relief::v1::HARDSHIP_CATEGORY_AGED_4050)
+                .substr(0, 10),
+            "4050人员");
+}
+
 TEST(EventTest, SingleLineTextKeepsChineseReadable) {
   relief::v1::OrgUnitRegistered registered;
   registered.set_code("jining");

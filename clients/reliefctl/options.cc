@@ -29,10 +29,36 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return content.str();
 }
 
+namespace {
+
+// A token goes into the `authorization` header; gRPC aborts the process on a
+// header value with a line break or control character, so refuse it here
+// with a message (never the token itself).
+absl::StatusOr<std::string> CheckedToken(std::string_view raw,
+                                         std::string_view where) {
+  std::string token(absl::StripAsciiWhitespace(
+      absl::string_view(raw.data(), raw.size())));
+  for (const char c : token) {
+    if (c < 0x21 || c > 0x7E) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the bearer token from ", std::string(where),
+          " has a space, line break or other character a token never has; "
+          "pass the token alone"));
+    }
+  }
+  if (token.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the bearer token from ", std::string(where), " is empty"));
+  }
+  return token;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> ResolveToken(const GlobalOptions& options) {
-  if (!options.token.empty()) return options.token;
+  if (!options.token.empty()) return CheckedToken(options.token, "--token");
   if (options.token_file.empty() && !options.env_token.empty()) {
-    return options.env_token;
+    return CheckedToken(options.env_token, "RELIEF_TOKEN");
   }
   const bool default_file = options.token_file.empty();
   const std::string path =
@@ -66,7 +92,7 @@ absl::StatusOr<std::string> ResolveToken(const GlobalOptions& options) {
     return absl::NotFoundError(
         absl::StrCat(looked, "token file '", path, "' is empty", hint));
   }
-  return token;
+  return CheckedToken(token, absl::StrCat("token file '", path, "'"));
 }
 
 std::string NewRequestId() {

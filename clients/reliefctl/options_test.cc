@@ -53,6 +53,19 @@ TEST(ResolveTokenTest, ReadsAndTrimsTheTokenFile) {
   EXPECT_EQ(*ResolveToken(options), "r1-0123456789abcdef");
 }
 
+TEST(ResolveTokenTest, RefusesTokensThatCannotBeAHeader) {
+  GlobalOptions options;
+  options.env_token = "done token issued\nrlf_secret";
+  const absl::StatusOr<std::string> token = ResolveToken(options);
+  ASSERT_FALSE(token.ok());
+  EXPECT_NE(token.status().message().find("RELIEF_TOKEN"), std::string::npos);
+  EXPECT_EQ(token.status().message().find("rlf_secret"), std::string::npos);
+  options.env_token = " rlf_abc\n";  // surrounding whitespace is trimmed
+  EXPECT_EQ(*ResolveToken(options), "rlf_abc");
+  options.token = "a b";
+  EXPECT_FALSE(ResolveToken(options).ok());
+}
+
 TEST(ResolveTokenTest, MissingFileSaysWhereItLooked) {
   GlobalOptions options;
   options.token_file = "/nonexistent/dir/admin.token";
