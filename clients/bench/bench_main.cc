@@ -14,8 +14,10 @@
 // channel (its own TCP connection), so the client side is not the limit.
 //
 // Usage:
-//   relief_bench [--reliefd PATH] [--seconds N] [--scenarios a,b,...]
+//   relief_bench [--reliefd PATH] [--data-parent DIR] [--seconds N]
+//                [--scenarios a,b,...]
 //   relief_bench --server HOST:PORT --token-file FILE [...]
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -68,14 +70,15 @@ struct Flags {
   std::string reliefd = testing::DefaultReliefdPath();
   std::string server;
   std::string token_file;
+  std::string data_parent = "/tmp";
   double seconds = 5;
   std::vector<std::string> scenarios;
 };
 
 [[noreturn]] void Usage(const std::string& error) {
   if (!error.empty()) std::cerr << "relief_bench: " << error << "\n";
-  std::cerr << "usage: relief_bench [--reliefd PATH] [--seconds N] "
-               "[--scenarios a,b,...]\n"
+  std::cerr << "usage: relief_bench [--reliefd PATH] [--data-parent DIR] "
+               "[--seconds N] [--scenarios a,b,...]\n"
                "       relief_bench --server HOST:PORT --token-file FILE "
                "[--seconds N] [--scenarios a,b,...]\nscenarios:";
   for (const Scenario& scenario : AllScenarios()) std::cerr << " " << scenario.name;
@@ -99,6 +102,8 @@ Flags ParseFlags(int argc, char** argv) {
       flags.reliefd = value;
     } else if (arg == "--server") {
       flags.server = value;
+    } else if (arg == "--data-parent") {
+      flags.data_parent = value;
     } else if (arg == "--token-file") {
       flags.token_file = value;
     } else if (arg == "--seconds") {
@@ -125,6 +130,21 @@ Flags ParseFlags(int argc, char** argv) {
   return flags;
 }
 
+// The file system under `path`, by statfs magic; fsync cost depends on it.
+std::string FileSystemType(const std::string& path) {
+  struct statfs info {};
+  if (statfs(path.c_str(), &info) != 0) return "unknown";
+  switch (static_cast<unsigned long>(info.f_type)) {
+    case 0xEF53: return "ext2/3/4";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x01021994: return "tmpfs (fsync is free: numbers are not durable-disk numbers)";
+    case 0x794c7630: return "overlayfs";
+    case 0x2FC12FC1: return "zfs";
+    default: return absl::StrCat("f_type 0x", absl::Hex(info.f_type));
+  }
+}
+
 std::string CpuModel() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -148,7 +168,10 @@ void PrintMachine(const std::string& target, const std::string& data_dir) {
             << "kernel:  " << name.sysname << " " << name.release << " "
             << name.machine << "\n"
             << "server:  " << target << "\n";
-  if (!data_dir.empty()) std::cout << "data:    " << data_dir << "\n";
+  if (!data_dir.empty()) {
+    std::cout << "data:    " << data_dir << " on " << FileSystemType(data_dir)
+              << "\n";
+  }
   std::cout << std::flush;
 }
 
@@ -369,6 +392,7 @@ int Main(int argc, char** argv) {
   if (flags.server.empty()) {
     testing::ReliefdOptions options;
     options.reliefd_path = flags.reliefd;
+    options.temp_parent = flags.data_parent;
     server = std::make_unique<testing::ReliefdProcess>(options);
     if (absl::Status started = server->Start(); !started.ok()) {
       std::cerr << "relief_bench: " << started << "\n";

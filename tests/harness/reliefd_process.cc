@@ -102,9 +102,9 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
 
 ReliefdProcess::ReliefdProcess(ReliefdOptions options)
     : options_(std::move(options)) {
-  char pattern[] = "/tmp/relief-test-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) {
-    std::perror("mkdtemp");
+  std::string pattern = options_.temp_parent + "/relief-test-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    std::perror(("mkdtemp " + pattern).c_str());
     std::abort();
   }
   root_dir_ = pattern;
@@ -135,6 +135,12 @@ absl::Status ReliefdProcess::Start() {
   if (options_.reliefd_path.empty()) {
     return absl::FailedPreconditionError(
         "no reliefd binary: set $RELIEFD or build with RELIEFD_PATH");
+  }
+  if (access(options_.reliefd_path.c_str(), X_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("reliefd binary ", options_.reliefd_path,
+                     " is not executable (build the reliefd target, or set "
+                     "$RELIEFD): ", std::strerror(errno)));
   }
   const auto started = Clock::now();
   std::error_code ignored;

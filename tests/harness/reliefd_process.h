@@ -1,7 +1,8 @@
 // ReliefdProcess: a real reliefd, started as a child process on loopback, for
 // end-to-end tests and the benchmark.
 //
-// The process owns a fresh temp directory (mkdtemp under /tmp):
+// The process owns a fresh temp directory (mkdtemp under /tmp, or under
+// ReliefdOptions::temp_parent):
 //
 //   <root>/data          the server's --data-dir (admin.token lands here)
 //   <root>/port          the --port-file the server writes when ready
@@ -43,6 +44,9 @@ std::string DefaultReliefdPath();
 
 struct ReliefdOptions {
   std::string reliefd_path = DefaultReliefdPath();
+  // Where the temp directory is made (the data dir's file system matters
+  // for fsync-bound benchmarks).
+  std::string temp_parent = "/tmp";
   // 0: do not pass --snapshot-every (server default).
   uint64_t snapshot_every = 0;
   std::vector<std::string> extra_args;
