@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/domain/dossiers.h"
 #include "ledger/domain/funds.h"
+#include "ledger/domain/grants.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/domain/validation.h"
@@ -265,6 +266,16 @@ absl::string_view RequestIdOf(const v1::Command& command) {
       return command.exit_dossier().request_id();
     case v1::Command::kReactivateDossier:
       return command.reactivate_dossier().request_id();
+    case v1::Command::kSetProgramPolicy:
+      return command.set_program_policy().request_id();
+    case v1::Command::kProposeGrant:
+      return command.propose_grant().request_id();
+    case v1::Command::kPostGrant:
+      return command.post_grant().request_id();
+    case v1::Command::kVoidGrant:
+      return command.void_grant().request_id();
+    case v1::Command::kRecordExternalAid:
+      return command.record_external_aid().request_id();
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -297,6 +308,16 @@ absl::Status ValidateCommand(const v1::Command& command) {
       return ValidateExitDossier(command.exit_dossier());
     case v1::Command::kReactivateDossier:
       return ValidateReactivateDossier(command.reactivate_dossier());
+    case v1::Command::kSetProgramPolicy:
+      return ValidateSetProgramPolicy(command.set_program_policy());
+    case v1::Command::kProposeGrant:
+      return ValidateProposeGrant(command.propose_grant());
+    case v1::Command::kPostGrant:
+      return ValidatePostGrant(command.post_grant());
+    case v1::Command::kVoidGrant:
+      return ValidateVoidGrant(command.void_grant());
+    case v1::Command::kRecordExternalAid:
+      return ValidateRecordExternalAid(command.record_external_aid());
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -336,6 +357,16 @@ absl::Status Decide(const State& state, const v1::Command& command,
     case v1::Command::kReactivateDossier:
       return DecideReactivateDossier(state, command.reactivate_dossier(),
                                      events);
+    case v1::Command::kSetProgramPolicy:
+      return DecideSetProgramPolicy(state, command.set_program_policy(), events);
+    case v1::Command::kProposeGrant:
+      return DecideProposeGrant(state, command.propose_grant(), context, events);
+    case v1::Command::kPostGrant:
+      return DecidePostGrant(state, command.post_grant(), context, events);
+    case v1::Command::kVoidGrant:
+      return DecideVoidGrant(state, command.void_grant(), events);
+    case v1::Command::kRecordExternalAid:
+      return DecideRecordExternalAid(state, command.record_external_aid(), events);
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -429,6 +460,13 @@ void Evolve(State& state, const v1::Event& event, uint64_t sequence) {
     case v1::Event::kDossierExited:
     case v1::Event::kDossierReactivated:
       EvolveDossier(state, event, sequence);
+      return;
+    case v1::Event::kProgramPolicySet:
+    case v1::Event::kGrantProposed:
+    case v1::Event::kGrantPosted:
+    case v1::Event::kGrantVoided:
+    case v1::Event::kExternalAidRecorded:
+      EvolveGrant(state, event, sequence);
       return;
     case v1::Event::KIND_NOT_SET:
       break;

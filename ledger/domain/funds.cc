@@ -139,8 +139,10 @@ absl::Status CheckPostings(
     const google::protobuf::RepeatedPtrField<v1::Posting>& postings) {
   // Net effect per account across all postings of the event.
   struct Delta {
-    int64_t debits = 0;
+    int64_t debits = 0;   // new outflows: posted or reserved
     int64_t credits = 0;
+    int64_t resolved_debits = 0;   // reservations posted or voided
+    int64_t resolved_credits = 0;
   };
   absl::flat_hash_map<std::string, Delta> deltas;
   for (const v1::Posting& p : postings) {
@@ -153,20 +155,30 @@ absl::Status CheckPostings(
                       absl::StrCat("posting would cross fund sources: ", *name));
       }
     }
+    const bool resolves = p.phase() == v1::POSTING_PHASE_POST_PENDING ||
+                          p.phase() == v1::POSTING_PHASE_VOID_PENDING;
     // One lookup at a time: a second insertion may move the first entry.
     Delta& d = deltas[p.debit_account()];
-    if (!AddFen(d.debits, p.amount_fen(), &d.debits)) {
+    int64_t* debit = resolves ? &d.resolved_debits : &d.debits;
+    if (!AddFen(*debit, p.amount_fen(), debit)) {
       return FailedPrecondition(v1::AMOUNT_OVERFLOW, "the amounts overflow");
     }
     Delta& c = deltas[p.credit_account()];
-    if (!AddFen(c.credits, p.amount_fen(), &c.credits)) {
+    int64_t* credit = resolves ? &c.resolved_credits : &c.credits;
+    if (!AddFen(*credit, p.amount_fen(), credit)) {
       return FailedPrecondition(v1::AMOUNT_OVERFLOW, "the amounts overflow");
     }
   }
   for (const auto& [account, delta] : deltas) {
     const BalanceState* b = state.FindBalance(account);
-    int64_t debits = b ? b->posted_debits_fen() : 0;
-    int64_t credits = b ? b->posted_credits_fen() : 0;
+    int64_t debits = b ? b->posted_debits_fen() + b->pending_debits_fen() : 0;
+    int64_t credits = b ? b->posted_credits_fen() + b->pending_credits_fen() : 0;
+    if (delta.resolved_debits > (b ? b->pending_debits_fen() : 0) ||
+        delta.resolved_credits > (b ? b->pending_credits_fen() : 0)) {
+      return Reject(absl::StatusCode::kInternal, v1::INTERNAL_ERROR,
+                    absl::StrCat("account ", account, " has no such "
+                                 "reservation to resolve"));
+    }
     int64_t new_debits, new_credits;
     if (!AddFen(debits, delta.debits, &new_debits) ||
         !AddFen(credits, delta.credits, &new_credits)) {
@@ -208,15 +220,34 @@ void ApplyPostings(
         b.set_fund_source(p.fund_source());
       }
       RELIEF_CHECK(b.fund_source() == p.fund_source(), account);
-      int64_t total;
+      const int64_t a = p.amount_fen();
+      int64_t posted = debit ? b.posted_debits_fen() : b.posted_credits_fen();
+      int64_t pending = debit ? b.pending_debits_fen() : b.pending_credits_fen();
+      switch (p.phase()) {
+        case v1::POSTING_PHASE_POSTED:
+          RELIEF_CHECK(AddFen(posted, a, &posted), account);
+          break;
+        case v1::POSTING_PHASE_PENDING:
+          RELIEF_CHECK(AddFen(pending, a, &pending), account);
+          break;
+        case v1::POSTING_PHASE_POST_PENDING:
+          RELIEF_CHECK(pending >= a, account);
+          pending -= a;
+          RELIEF_CHECK(AddFen(posted, a, &posted), account);
+          break;
+        case v1::POSTING_PHASE_VOID_PENDING:
+          RELIEF_CHECK(pending >= a, account);
+          pending -= a;
+          break;
+        default:
+          RELIEF_CHECK(false, "unknown posting phase");
+      }
       if (debit) {
-        RELIEF_CHECK(AddFen(b.posted_debits_fen(), p.amount_fen(), &total),
-                     account);
-        b.set_posted_debits_fen(total);
+        b.set_posted_debits_fen(posted);
+        b.set_pending_debits_fen(pending);
       } else {
-        RELIEF_CHECK(AddFen(b.posted_credits_fen(), p.amount_fen(), &total),
-                     account);
-        b.set_posted_credits_fen(total);
+        b.set_posted_credits_fen(posted);
+        b.set_pending_credits_fen(pending);
       }
       state.PutBalance(std::move(b));
     }
@@ -240,6 +271,9 @@ const google::protobuf::RepeatedPtrField<v1::Posting>* PostingsOf(
     case v1::Event::kFundsReceived: return &event.funds_received().postings();
     case v1::Event::kFundsAllocated: return &event.funds_allocated().postings();
     case v1::Event::kEventReversed: return &event.event_reversed().postings();
+    case v1::Event::kGrantProposed: return &event.grant_proposed().postings();
+    case v1::Event::kGrantPosted: return &event.grant_posted().postings();
+    case v1::Event::kGrantVoided: return &event.grant_voided().postings();
     default: return nullptr;
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "relief/v1/events.pb.h"
 
 namespace relief {
@@ -84,6 +85,80 @@ void State::PutDossier(DossierState dossier) {
       id, it == dossiers_.end() ? std::nullopt
                                 : std::optional<DossierState>(it->second)});
   RestoreDossier(id, std::move(dossier));
+}
+
+const ProgramState* State::FindProgram(absl::string_view program) const {
+  auto it = programs_.find(program);
+  return it == programs_.end() ? nullptr : &it->second;
+}
+
+const GrantState* State::FindGrant(absl::string_view grant_id) const {
+  auto it = grants_.find(grant_id);
+  return it == grants_.end() ? nullptr : &it->second;
+}
+
+namespace {
+std::string AidKey(absl::string_view id_hmac, absl::string_view program,
+                   int year) {
+  return absl::StrCat(id_hmac, "/", program, "/", year);
+}
+}  // namespace
+
+uint32_t State::AidCount(absl::string_view id_hmac, absl::string_view program,
+                         int year) const {
+  auto it = aid_counts_.find(AidKey(id_hmac, program, year));
+  return it == aid_counts_.end() ? 0 : it->second;
+}
+
+std::vector<std::string> State::GrantsExpiredAt(int64_t now) const {
+  std::vector<std::string> out;
+  for (const auto& [expires, id] : pending_by_expiry_) {
+    if (expires > now) break;
+    out.push_back(id);
+  }
+  return out;
+}
+
+void State::PutProgram(ProgramState program) {
+  std::string name = program.program();
+  auto it = programs_.find(name);
+  undo_.push_back(ProgramBefore{
+      name, it == programs_.end() ? std::nullopt
+                                  : std::optional<ProgramState>(it->second)});
+  programs_[name] = std::move(program);
+}
+
+void State::RestoreGrant(const std::string& id,
+                         std::optional<GrantState> value) {
+  if (auto it = grants_.find(id); it != grants_.end()) {
+    pending_by_expiry_.erase({it->second.proposed().expires_unix_micros(), id});
+    grants_.erase(it);
+  }
+  if (value.has_value()) {
+    if (value->status() == GrantState::STATUS_PENDING) {
+      pending_by_expiry_.insert({value->proposed().expires_unix_micros(), id});
+    }
+    grants_.emplace(id, std::move(*value));
+  }
+}
+
+void State::PutGrant(GrantState grant) {
+  std::string id = grant.proposed().grant_id();
+  auto it = grants_.find(id);
+  undo_.push_back(GrantBefore{
+      id, it == grants_.end() ? std::nullopt
+                              : std::optional<GrantState>(it->second)});
+  RestoreGrant(id, std::move(grant));
+}
+
+void State::SetAidCount(absl::string_view id_hmac, absl::string_view program,
+                        int year, uint32_t count) {
+  std::string key = AidKey(id_hmac, program, year);
+  auto it = aid_counts_.find(key);
+  undo_.push_back(AidCountBefore{
+      key, it == aid_counts_.end() ? std::nullopt
+                                   : std::optional<uint32_t>(it->second)});
+  aid_counts_[key] = count;
 }
 
 namespace {
@@ -169,6 +244,20 @@ void State::RollbackTo(size_t mark) {
       }
     } else if (auto* d = std::get_if<DossierBefore>(&entry)) {
       RestoreDossier(d->dossier_id, std::move(d->before));
+    } else if (auto* p = std::get_if<ProgramBefore>(&entry)) {
+      if (p->before.has_value()) {
+        programs_[p->program] = std::move(*p->before);
+      } else {
+        programs_.erase(p->program);
+      }
+    } else if (auto* g = std::get_if<GrantBefore>(&entry)) {
+      RestoreGrant(g->grant_id, std::move(g->before));
+    } else if (auto* a = std::get_if<AidCountBefore>(&entry)) {
+      if (a->before.has_value()) {
+        aid_counts_[a->key] = *a->before;
+      } else {
+        aid_counts_.erase(a->key);
+      }
     } else {
       auto& m = std::get<MoneyEventBefore>(entry);
       if (m.before.has_value()) {
@@ -216,6 +305,32 @@ void State::ExportTo(storage::v1::Snapshot* snapshot) const {
     return a->registered_sequence() < b->registered_sequence();
   });
   for (const auto* d : dossiers) *snapshot->add_dossiers() = *d;
+
+  std::vector<const ProgramState*> programs;
+  for (const auto& [name, p] : programs_) programs.push_back(&p);
+  std::sort(programs.begin(), programs.end(),
+            [](auto* a, auto* b) { return a->program() < b->program(); });
+  for (const auto* p : programs) *snapshot->add_programs() = *p;
+
+  std::vector<const GrantState*> grants;
+  grants.reserve(grants_.size());
+  for (const auto& [id, g] : grants_) grants.push_back(&g);
+  std::sort(grants.begin(), grants.end(), [](auto* a, auto* b) {
+    return a->proposed().grant_id().size() != b->proposed().grant_id().size()
+               ? a->proposed().grant_id().size() <
+                     b->proposed().grant_id().size()
+               : a->proposed().grant_id() < b->proposed().grant_id();
+  });
+  for (const auto* g : grants) *snapshot->add_grants() = *g;
+
+  std::vector<std::pair<std::string, uint32_t>> counts(aid_counts_.begin(),
+                                                       aid_counts_.end());
+  std::sort(counts.begin(), counts.end());
+  for (const auto& [key, count] : counts) {
+    auto* c = snapshot->add_aid_counts();
+    c->set_key(key);
+    c->set_count(count);
+  }
 }
 
 void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
@@ -232,6 +347,11 @@ void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
   for (const auto& d : snapshot.dossiers()) {
     RestoreDossier(d.details().dossier_id(), d);
   }
+  for (const auto& p : snapshot.programs()) programs_[p.program()] = p;
+  for (const auto& g : snapshot.grants()) {
+    RestoreGrant(g.proposed().grant_id(), g);
+  }
+  for (const auto& c : snapshot.aid_counts()) aid_counts_[c.key()] = c.count();
   undo_.clear();
 }
 

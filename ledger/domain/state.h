@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <variant>
@@ -32,6 +33,8 @@ using PrincipalState = storage::v1::PrincipalState;
 using BalanceState = storage::v1::BalanceState;
 using MoneyEventState = storage::v1::MoneyEventState;
 using DossierState = storage::v1::DossierState;
+using ProgramState = storage::v1::ProgramState;
+using GrantState = storage::v1::GrantState;
 
 class State {
  public:
@@ -52,6 +55,13 @@ class State {
   const DossierState* FindDossier(absl::string_view dossier_id) const;
   // The dossier of the person with this national-ID hash, if any.
   const DossierState* FindDossierByIdHash(absl::string_view id_hmac) const;
+  const ProgramState* FindProgram(absl::string_view program) const;
+  const GrantState* FindGrant(absl::string_view grant_id) const;
+  // Grants plus external aid counted for a person, program and year.
+  uint32_t AidCount(absl::string_view id_hmac, absl::string_view program,
+                    int year) const;
+  // Pending grants whose expiry is at or before `now`, oldest first.
+  std::vector<std::string> GrantsExpiredAt(int64_t now_unix_micros) const;
   size_t unit_count() const { return units_.size(); }
   size_t principal_count() const { return principals_.size(); }
   size_t dossier_count() const { return dossiers_.size(); }
@@ -62,6 +72,10 @@ class State {
   void PutBalance(BalanceState balance);
   void PutMoneyEvent(MoneyEventState event);
   void PutDossier(DossierState dossier);
+  void PutProgram(ProgramState program);
+  void PutGrant(GrantState grant);
+  void SetAidCount(absl::string_view id_hmac, absl::string_view program,
+                   int year, uint32_t count);
 
   size_t Mark() const { return undo_.size(); }
   // REQUIRES: mark <= Mark().
@@ -96,6 +110,19 @@ class State {
     std::optional<DossierState> before;
   };
   void RestoreDossier(const std::string& id, std::optional<DossierState> value);
+  struct ProgramBefore {
+    std::string program;
+    std::optional<ProgramState> before;
+  };
+  struct GrantBefore {
+    std::string grant_id;
+    std::optional<GrantState> before;
+  };
+  struct AidCountBefore {
+    std::string key;
+    std::optional<uint32_t> before;
+  };
+  void RestoreGrant(const std::string& id, std::optional<GrantState> value);
   void RestorePrincipal(const std::string& name,
                         std::optional<PrincipalState> before);
 
@@ -106,8 +133,14 @@ class State {
   absl::node_hash_map<uint64_t, MoneyEventState> money_events_;
   absl::node_hash_map<std::string, DossierState> dossiers_;
   absl::flat_hash_map<std::string, std::string> dossier_by_id_hash_;
+  absl::node_hash_map<std::string, ProgramState> programs_;
+  absl::node_hash_map<std::string, GrantState> grants_;
+  // (expires, grant_id) of pending grants: the writer's expiry scan.
+  std::set<std::pair<int64_t, std::string>> pending_by_expiry_;
+  absl::flat_hash_map<std::string, uint32_t> aid_counts_;
   std::vector<std::variant<UnitBefore, PrincipalBefore, BalanceBefore,
-                           MoneyEventBefore, DossierBefore>>
+                           MoneyEventBefore, DossierBefore, ProgramBefore,
+                           GrantBefore, AidCountBefore>>
       undo_;
 };
 

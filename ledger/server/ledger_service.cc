@@ -8,6 +8,7 @@
 #include "ledger/domain/dossiers.h"
 #include "ledger/store/sha256.h"
 #include "ledger/domain/limits.h"
+#include "ledger/domain/money.h"
 #include "ledger/domain/rejection.h"
 
 namespace relief {
@@ -97,6 +98,15 @@ absl::Status AuthorizeCommand(const Principal& principal,
     case v1::Command::kSetMatchingRule:
       return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
                                          "set matching rules");
+    case v1::Command::kSetProgramPolicy:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
+                                         "set program policies");
+    case v1::Command::kProposeGrant:
+    case v1::Command::kPostGrant:
+    case v1::Command::kVoidGrant:
+    case v1::Command::kRecordExternalAid:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
+                                         "handle grants");
     case v1::Command::kRegisterDossier:
     case v1::Command::kUpdateDossier:
     case v1::Command::kExitDossier:
@@ -133,6 +143,119 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::RegisterDossier(
                    response->set_dossier_id(
                        absl::StrCat("d", r[0].first_sequence()));
                    *response->mutable_result() = std::move(r[0]);
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::SetProgramPolicy(
+    grpc::CallbackServerContext* context,
+    const v1::SetProgramPolicyRequest* request,
+    v1::SetProgramPolicyResponse* response) {
+  v1::Command command;
+  *command.mutable_set_program_policy() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::ProposeGrant(
+    grpc::CallbackServerContext* context, const v1::ProposeGrantRequest* request,
+    v1::ProposeGrantResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_propose_grant() = *request;
+  return Execute(context, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   // The grant is named after the event that proposed it.
+                   response->set_grant_id(
+                       absl::StrCat("g", r[0].first_sequence()));
+                   *response->mutable_result() = std::move(r[0]);
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::PostGrant(
+    grpc::CallbackServerContext* context, const v1::PostGrantRequest* request,
+    v1::PostGrantResponse* response) {
+  v1::Command command;
+  *command.mutable_post_grant() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::VoidGrant(
+    grpc::CallbackServerContext* context, const v1::VoidGrantRequest* request,
+    v1::VoidGrantResponse* response) {
+  v1::Command command;
+  *command.mutable_void_grant() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::RecordExternalAid(
+    grpc::CallbackServerContext* context,
+    const v1::RecordExternalAidRequest* request,
+    v1::RecordExternalAidResponse* response) {
+  v1::Command command;
+  *command.mutable_record_external_aid() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::DisburseBatch(
+    grpc::CallbackServerContext* context,
+    const v1::DisburseBatchRequest* request,
+    v1::DisburseBatchResponse* response) {
+  auto fail = [context](absl::Status s) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(s, context));
+    return reactor;
+  };
+  if (auto principal = directory_->Authenticate(*context); !principal.ok()) {
+    return fail(principal.status());
+  }
+  const int lines = request->lines_size();
+  if (lines == 0 ||
+      static_cast<size_t>(lines) > limits::kMaxCommandsPerRequest) {
+    return fail(InvalidArgument(
+        v1::BATCH_INVALID,
+        absl::StrCat("a batch has 1..", limits::kMaxCommandsPerRequest,
+                     " lines; this one has ", lines)));
+  }
+  int64_t sum = 0;
+  for (int i = 0; i < lines; ++i) {
+    const v1::Command& line = request->lines(i);
+    int64_t amount = 0;
+    if (line.has_propose_grant()) {
+      amount = line.propose_grant().amount_fen();
+    } else if (line.has_post_grant()) {
+      amount = line.post_grant().amount_fen();
+      if (amount <= 0) {
+        return fail(InvalidArgument(
+            v1::BATCH_INVALID,
+            absl::StrCat("line ", i, ": a post line must state the amount "
+                         "it pays")));
+      }
+    } else {
+      return fail(InvalidArgument(
+          v1::BATCH_INVALID,
+          absl::StrCat("line ", i, ": a disbursement batch holds only grant "
+                       "proposals and posts")));
+    }
+    if (amount < 0 || !AddFen(sum, amount, &sum)) {
+      return fail(InvalidArgument(v1::AMOUNT_INVALID,
+                                  absl::StrCat("line ", i, ": bad amount")));
+    }
+  }
+  if (static_cast<int64_t>(request->control_count()) != lines ||
+      request->control_sum_fen() != sum) {
+    return fail(InvalidArgument(
+        v1::BATCH_CONTROL_MISMATCH,
+        absl::StrCat("the batch's control totals say ",
+                     request->control_count(), " lines and ",
+                     FormatYuan(request->control_sum_fen()),
+                     " yuan, but its lines are ", lines, " and ",
+                     FormatYuan(sum), " yuan; nothing was done")));
+  }
+  std::vector<v1::Command> commands(request->lines().begin(),
+                                    request->lines().end());
+  return Execute(context, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   for (auto& result : r) {
+                     *response->add_results() = std::move(result);
+                   }
                  });
 }
 

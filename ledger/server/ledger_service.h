@@ -73,6 +73,28 @@ class LedgerServiceImpl final : public v1::LedgerService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ReactivateDossierRequest* request,
       v1::ReactivateDossierResponse* response) override;
+  grpc::ServerUnaryReactor* SetProgramPolicy(
+      grpc::CallbackServerContext* context,
+      const v1::SetProgramPolicyRequest* request,
+      v1::SetProgramPolicyResponse* response) override;
+  grpc::ServerUnaryReactor* ProposeGrant(
+      grpc::CallbackServerContext* context,
+      const v1::ProposeGrantRequest* request,
+      v1::ProposeGrantResponse* response) override;
+  grpc::ServerUnaryReactor* PostGrant(grpc::CallbackServerContext* context,
+                                      const v1::PostGrantRequest* request,
+                                      v1::PostGrantResponse* response) override;
+  grpc::ServerUnaryReactor* VoidGrant(grpc::CallbackServerContext* context,
+                                      const v1::VoidGrantRequest* request,
+                                      v1::VoidGrantResponse* response) override;
+  grpc::ServerUnaryReactor* RecordExternalAid(
+      grpc::CallbackServerContext* context,
+      const v1::RecordExternalAidRequest* request,
+      v1::RecordExternalAidResponse* response) override;
+  grpc::ServerUnaryReactor* DisburseBatch(
+      grpc::CallbackServerContext* context,
+      const v1::DisburseBatchRequest* request,
+      v1::DisburseBatchResponse* response) override;
   grpc::ServerUnaryReactor* SubmitCommands(
       grpc::CallbackServerContext* context,
       const v1::SubmitCommandsRequest* request,

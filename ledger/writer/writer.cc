@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "ledger/domain/decider.h"
+#include "ledger/domain/grants.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/store/sha256.h"
 #include "rocksdb/write_batch.h"
@@ -206,12 +207,22 @@ void Writer::Run() {
     group.clear();
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
-            return !w->queue_.empty() || w->stop_requested_;
-          },
-          this));
-      if (queue_.empty()) break;  // stop requested and nothing left
+      // Wake at least every tick: proposals expire even when no command
+      // comes (the writer decides that itself, from its clock).
+      const bool woken = mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(w->mu_) {
+                return !w->queue_.empty() || w->stop_requested_;
+              },
+              this),
+          absl::Milliseconds(options_.tick_millis));
+      if (queue_.empty() && stop_requested_) break;  // nothing left
+      if (!woken || queue_.empty()) {
+        if (phase_ != WriterStatus::Phase::kRunning ||
+            state_.GrantsExpiredAt(Now()).empty()) {
+          continue;
+        }
+      }
       size_t commands = 0;
       while (!queue_.empty() &&
              (group.empty() || commands + queue_.front().commands.size() <=
@@ -275,6 +286,39 @@ void Writer::ProcessGroup(std::vector<Submission>& group) {
   std::string previous_hash = head_.hash;
   std::vector<v1::Event> events;
   std::string payload;
+
+  // Appends one envelope per event, chained, and evolves the state.
+  auto append = [&](std::vector<v1::Event>& events, const std::string& actor,
+                    const std::string& request_id) {
+    for (v1::Event& event : events) {
+      v1::EventEnvelope& envelope = envelopes.emplace_back();
+      envelope.set_sequence(++sequence);
+      envelope.set_recorded_at_unix_micros(now);
+      envelope.set_actor(actor);
+      envelope.set_request_id(request_id);
+      envelope.set_previous_hash(previous_hash);
+      *envelope.mutable_event() = std::move(event);
+      payload = SerializeDeterministic(envelope);
+      std::string hash = Sha256(previous_hash, payload);
+      batch.Put(log_->events(), EncodeSequenceKey(sequence),
+                EncodeEventValue(hash, payload));
+      Evolve(state_, envelope.event(), sequence);
+      envelope.set_hash(hash);
+      previous_hash = std::move(hash);
+    }
+  };
+
+  // First what time alone decides: proposals past their expiry are voided.
+  {
+    std::vector<v1::Event> expiries;
+    DecideExpiries(state_, now, &expiries);
+    for (auto& e : expiries) {
+      std::vector<v1::Event> one;
+      const std::string request_id = "expire-" + e.grant_voided().grant_id();
+      one.push_back(std::move(e));
+      append(one, "system", request_id);
+    }
+  }
 
   for (Submission& item : group) {
     const size_t state_mark = state_.Mark();
@@ -344,22 +388,7 @@ void Writer::ProcessGroup(std::vector<Submission>& group) {
       }
       RELIEF_CHECK(!events.empty(), "Decide accepted but produced no event");
       const uint64_t first = sequence + 1;
-      for (v1::Event& event : events) {
-        v1::EventEnvelope& envelope = envelopes.emplace_back();
-        envelope.set_sequence(++sequence);
-        envelope.set_recorded_at_unix_micros(now);
-        envelope.set_actor(item.actor);
-        envelope.set_request_id(request_id);
-        envelope.set_previous_hash(previous_hash);
-        *envelope.mutable_event() = std::move(event);
-        payload = SerializeDeterministic(envelope);
-        std::string hash = Sha256(previous_hash, payload);
-        batch.Put(log_->events(), EncodeSequenceKey(sequence),
-                  EncodeEventValue(hash, payload));
-        Evolve(state_, envelope.event(), sequence);
-        envelope.set_hash(hash);
-        previous_hash = std::move(hash);
-      }
+      append(events, item.actor, request_id);
       storage::v1::RequestRecord record;
       record.set_fingerprint(fingerprint);
       record.set_first_sequence(first);

@@ -56,6 +56,8 @@ struct WriterOptions {
   bool use_snapshot = true;
   // Write a snapshot at Stop() so the next start replays nothing.
   bool snapshot_on_stop = true;
+  // The writer wakes at least this often to void expired grant proposals.
+  int64_t tick_millis = 1000;
   // Wall clock in microseconds since the Unix epoch. Tests pass their own.
   std::function<int64_t()> clock;
 };
