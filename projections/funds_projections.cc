@@ -86,6 +86,9 @@ const google::protobuf::RepeatedPtrField<v1::Posting>* PostingsOf(
     case v1::Event::kFundsReceived: return &event.funds_received().postings();
     case v1::Event::kFundsAllocated: return &event.funds_allocated().postings();
     case v1::Event::kEventReversed: return &event.event_reversed().postings();
+    case v1::Event::kGrantProposed: return &event.grant_proposed().postings();
+    case v1::Event::kGrantPosted: return &event.grant_posted().postings();
+    case v1::Event::kGrantVoided: return &event.grant_voided().postings();
     default: return nullptr;
   }
 }
@@ -123,19 +126,41 @@ absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
       if (!balance.ok()) return balance.status();
       balance->set_account(account);
       balance->set_fund_source(p.fund_source());
-      int64_t total = debit ? balance->posted_debits_fen()
-                            : balance->posted_credits_fen();
-      if (auto s = Add(&total, p.amount_fen()); !s.ok()) return s;
+      int64_t posted = debit ? balance->posted_debits_fen()
+                             : balance->posted_credits_fen();
+      int64_t pending = debit ? balance->pending_debits_fen()
+                              : balance->pending_credits_fen();
+      const int64_t a = p.amount_fen();
+      absl::Status s;
+      switch (p.phase()) {
+        case v1::POSTING_PHASE_POSTED: s = Add(&posted, a); break;
+        case v1::POSTING_PHASE_PENDING: s = Add(&pending, a); break;
+        case v1::POSTING_PHASE_POST_PENDING:
+          s = Add(&pending, -a);
+          if (s.ok()) s = Add(&posted, a);
+          break;
+        case v1::POSTING_PHASE_VOID_PENDING: s = Add(&pending, -a); break;
+        default: s = absl::InternalError("unknown posting phase");
+      }
+      if (!s.ok()) return s;
       if (debit) {
-        balance->set_posted_debits_fen(total);
+        balance->set_posted_debits_fen(posted);
+        balance->set_pending_debits_fen(pending);
       } else {
-        balance->set_posted_credits_fen(total);
+        balance->set_posted_credits_fen(posted);
+        balance->set_pending_credits_fen(pending);
       }
       balance->set_available_fen(balance->posted_credits_fen() -
                                  balance->posted_debits_fen() -
                                  balance->pending_debits_fen());
       balance->set_last_sequence(envelope.sequence());
       txn.Put(balance_key, balance->SerializeAsString());
+      // The statement lists money that moved; reservations show in the
+      // balance's pending figures until they are posted or released.
+      if (p.phase() == v1::POSTING_PHASE_PENDING ||
+          p.phase() == v1::POSTING_PHASE_VOID_PENDING) {
+        continue;
+      }
 
       v1::StatementEntry entry;
       entry.set_sequence(envelope.sequence());
@@ -230,9 +255,31 @@ absl::Status FundSummaryProjection::Apply(const v1::EventEnvelope& envelope,
                  add(&S::allocated_in_fen, &S::set_allocated_in_fen, delta),
                  add(&S::available_fen, &S::set_available_fen, delta));
       }
-    } else if (fk == K::kPool && tk == K::kGrantsPaid) {
-      s = both(from->unit_code, add(&S::granted_fen, &S::set_granted_fen, a),
-               add(&S::available_fen, &S::set_available_fen, -a));
+    } else if ((fk == K::kPool || fk == K::kGoods) && tk == K::kGrantsPaid) {
+      // Grants reserve (pending), then are paid or released. Goods grants
+      // count as granted but leave the cash pool alone.
+      const int64_t cash = fk == K::kPool ? a : 0;
+      switch (p.phase()) {
+        case v1::POSTING_PHASE_PENDING:
+          s = both(from->unit_code,
+                   add(&S::reserved_fen, &S::set_reserved_fen, a),
+                   add(&S::available_fen, &S::set_available_fen, -cash));
+          break;
+        case v1::POSTING_PHASE_POST_PENDING:
+          s = both(from->unit_code,
+                   add(&S::reserved_fen, &S::set_reserved_fen, -a),
+                   add(&S::granted_fen, &S::set_granted_fen, a));
+          break;
+        case v1::POSTING_PHASE_VOID_PENDING:
+          s = both(from->unit_code,
+                   add(&S::reserved_fen, &S::set_reserved_fen, -a),
+                   add(&S::available_fen, &S::set_available_fen, cash));
+          break;
+        default:
+          s = both(from->unit_code,
+                   add(&S::granted_fen, &S::set_granted_fen, a),
+                   add(&S::available_fen, &S::set_available_fen, -cash));
+      }
     } else if (fk == K::kGrantsPaid && tk == K::kPool) {
       s = both(to->unit_code, add(&S::granted_fen, &S::set_granted_fen, -a),
                add(&S::available_fen, &S::set_available_fen, a));
