@@ -5,7 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/store/sha256.h"
+#include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
 namespace relief {
@@ -130,10 +132,21 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
 
   rocksdb::ColumnFamilyOptions cf_options;
+  // Request ids are looked up once per command and almost never found:
+  // whole-key bloom filters (in SST files and in the memtable) answer
+  // "absent" without searching.
+  rocksdb::ColumnFamilyOptions requests_options;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  requests_options.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(table));
+  requests_options.memtable_whole_key_filtering = true;
+  requests_options.memtable_prefix_bloom_size_ratio = 0.05;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {kEventsFamily, cf_options},
-      {kRequestsFamily, cf_options},
+      {kRequestsFamily, requests_options},
       {kMetaFamily, cf_options},
       {kProjectionsFamily, cf_options},
   };
