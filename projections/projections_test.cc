@@ -6,6 +6,8 @@
 #include "gtest/gtest.h"
 #include "ledger/writer/writer.h"
 #include "projections/dossiers_projection.h"
+#include "projections/grants_projection.h"
+#include "ledger/domain/accounts.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 
@@ -36,6 +38,7 @@ std::vector<std::unique_ptr<Projection>> All() {
   std::vector<std::unique_ptr<Projection>> p;
   p.push_back(std::make_unique<OrgUnitsProjection>());
   p.push_back(std::make_unique<DossiersProjection>());
+  p.push_back(std::make_unique<GrantsProjection>());
   return p;
 }
 
@@ -177,6 +180,118 @@ TEST(ProjectionsTest, DossiersListBySubtreeWithoutSiblings) {
   EXPECT_EQ(view.Get("d999").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(view.List("sd.jn", false, false, "zz", 2, &next).status().code(),
             absl::StatusCode::kInvalidArgument);
+  (*writer)->Stop();
+}
+
+TEST(ProjectionsTest, GrantsHistoryNoticeAndReport) {
+  std::string dir = ::testing::TempDir() + "/proj_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  Notifier notifier;
+  auto runner = std::make_unique<ProjectionRunner>(log->get(), All());
+  notifier.runner = runner.get();
+  ASSERT_TRUE(runner->Start().ok());
+  WriterOptions options;
+  options.clock = [] { return int64_t{1'785'556'800'000'000}; };  // 2026-08-01
+  auto writer = Writer::Start(log->get(), options, &notifier);
+  ASSERT_TRUE(writer.ok());
+  uint64_t head = 0;
+  auto submit = [&](v1::Command c, std::string actor = "li") {
+    Submission s;
+    s.actor = actor;
+    s.commands.push_back(std::move(c));
+    auto r = (*writer)->SubmitAndWait(std::move(s));
+    EXPECT_TRUE(r.ok()) << r.status();
+    head = r.ok() ? (*r)[0].first_sequence() : head;
+    return head;
+  };
+  submit(Register("sd"));
+  submit(Register("sd.jn", "sd"));
+  v1::Command money;
+  auto* m = money.mutable_receive_funds();
+  m->set_request_id("m");
+  m->set_unit_code("sd.jn");
+  m->set_fund_source(v1::FUND_SOURCE_DONATIONS);
+  m->set_amount_fen(10'000'000);
+  m->set_payer("企业");
+  submit(money);
+  v1::Command policy;
+  policy.mutable_set_program_policy()->set_request_id("p");
+  auto* p = policy.mutable_set_program_policy()->mutable_policy();
+  p->set_program("festival");
+  p->set_name_zh("送温暖");
+  p->set_effective_date(20260101);
+  p->set_min_amount_fen(50'000);
+  p->set_max_amount_fen(200'000);
+  p->set_grants_per_year(2);
+  p->add_fund_sources(v1::FUND_SOURCE_DONATIONS);
+  p->set_notice_days(0);
+  p->set_expiry_days(30);
+  p->set_allow_cash(true);
+  submit(policy);
+  std::vector<std::string> dossiers;
+  for (int i = 0; i < 3; ++i) {
+    v1::Command d;
+    auto* r = d.mutable_register_dossier();
+    r->set_request_id("d" + std::to_string(i));
+    r->set_unit_code("sd.jn");
+    r->set_name("赵六");
+    r->set_category(i == 0 ? v1::HARDSHIP_CATEGORY_DISABILITY
+                           : v1::HARDSHIP_CATEGORY_AGED_4050);
+    r->set_household_size(3 + i);
+    r->set_national_id_hmac(std::string(32, static_cast<char>('a' + i)));
+    r->set_national_id_masked("370802********1232");
+    dossiers.push_back("d" + std::to_string(submit(d)));
+  }
+  auto propose = [&](const std::string& dossier, int64_t fen) {
+    v1::Command g;
+    auto* r = g.mutable_propose_grant();
+    r->set_request_id("g" + dossier + std::to_string(fen));
+    r->set_dossier_id(dossier);
+    r->set_program("festival");
+    r->set_unit_code("sd.jn");
+    r->set_fund_source(v1::FUND_SOURCE_DONATIONS);
+    r->set_amount_fen(fen);
+    return "g" + std::to_string(submit(g));
+  };
+  auto post = [&](const std::string& grant) {
+    v1::Command c;
+    c.mutable_post_grant()->set_request_id("post" + grant);
+    c.mutable_post_grant()->set_grant_id(grant);
+    submit(c, "wang");
+  };
+  post(propose(dossiers[0], 100'000));
+  post(propose(dossiers[0], 80'000));
+  post(propose(dossiers[1], 100'000));
+  std::string pending = propose(dossiers[2], 60'000);
+  ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
+
+  GrantsView view(log->get());
+  auto notice = view.PublicNotice({"sd.jn"}, "");
+  ASSERT_TRUE(notice.ok());
+  ASSERT_EQ(notice->size(), 1u);
+  EXPECT_EQ((*notice)[0].grant_id(), pending);
+  EXPECT_EQ((*notice)[0].beneficiary_name(), "赵六");
+
+  auto history = view.History(dossiers[0]);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].grant().status(), v1::GRANT_STATUS_POSTED);
+  EXPECT_EQ((*history)[0].grant().resolved_by(), "wang");
+
+  auto report = view.Report({"sd", "sd.jn"}, "", 2026);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->size(), 1u);
+  const auto& row = (*report)[0];
+  EXPECT_EQ(row.people(), 2u);          // the pending one does not count
+  EXPECT_EQ(row.grants(), 3u);          // person-times
+  EXPECT_EQ(row.amount_fen(), 280'000);
+  EXPECT_EQ(row.household_members(), 3u + 4u);
+  ASSERT_EQ(row.by_category_size(), 2);
+  ASSERT_EQ(row.by_fund_source_size(), 1);
+  EXPECT_EQ(row.by_fund_source(0).amount_fen(), 280'000);
+  EXPECT_TRUE(view.Report({"sd"}, "", 2026)->empty());
   (*writer)->Stop();
 }
 

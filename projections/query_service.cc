@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "ledger/domain/accounts.h"
 #include "ledger/domain/dossiers.h"
+#include "ledger/domain/grants.h"
 #include "ledger/store/sha256.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
@@ -125,22 +126,12 @@ grpc::Status QueryServiceImpl::GetFundSummary(
   if (auto unit = org_units_.Get(request->unit_code()); !unit.ok()) {
     return ToGrpcStatus(unit.status(), context);
   }
-  std::vector<std::string> codes = {request->unit_code()};
-  if (request->subtree()) {
-    codes.clear();
-    std::string token, next;
-    do {
-      auto page = org_units_.List(request->unit_code(), true, token,
-                                  limits::kMaxPageSize, &next);
-      if (!page.ok()) return ToGrpcStatus(page.status(), context);
-      for (const auto& unit : *page) codes.push_back(unit.code());
-      token = next;
-    } while (!token.empty());
-  }
-  auto rows = funds_.Summary(codes, request->unit_code());
+  auto codes = UnitsOf(request->unit_code(), request->subtree());
+  if (!codes.ok()) return ToGrpcStatus(codes.status(), context);
+  auto rows = funds_.Summary(*codes, request->unit_code());
   if (!rows.ok()) return ToGrpcStatus(rows.status(), context);
   for (auto& row : *rows) *response->add_rows() = std::move(row);
-  response->set_units(static_cast<uint32_t>(codes.size()));
+  response->set_units(static_cast<uint32_t>(codes->size()));
   response->set_as_of_sequence(*at);
   return grpc::Status::OK;
 }
@@ -238,6 +229,97 @@ grpc::Status QueryServiceImpl::ListDossiers(
   if (!dossiers.ok()) return ToGrpcStatus(dossiers.status(), context);
   for (auto& d : *dossiers) *response->add_dossiers() = std::move(d);
   response->set_next_page_token(next);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<std::vector<std::string>> QueryServiceImpl::UnitsOf(
+    absl::string_view code, bool subtree) const {
+  if (auto s = ValidateOrgCode("unit_code", code); !s.ok()) return s;
+  if (auto unit = org_units_.Get(code); !unit.ok()) return unit.status();
+  std::vector<std::string> codes;
+  if (!subtree) {
+    codes.emplace_back(code);
+    return codes;
+  }
+  std::string token, next;
+  do {
+    auto page = org_units_.List(code, true, token, limits::kMaxPageSize, &next);
+    if (!page.ok()) return page.status();
+    for (const auto& unit : *page) codes.push_back(unit.code());
+    token = next;
+  } while (!token.empty());
+  return codes;
+}
+
+grpc::Status QueryServiceImpl::GetAidHistory(
+    grpc::ServerContext* context, const v1::GetAidHistoryRequest* request,
+    v1::GetAidHistoryResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  auto dossier = dossiers_.Get(request->dossier_id());
+  if (!dossier.ok()) return ToGrpcStatus(dossier.status(), context);
+  auto entries = grants_.History(request->dossier_id());
+  if (!entries.ok()) return ToGrpcStatus(entries.status(), context);
+  *response->mutable_dossier() = *std::move(dossier);
+  for (auto& e : *entries) *response->add_entries() = std::move(e);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListPublicNotice(
+    grpc::ServerContext* context, const v1::ListPublicNoticeRequest* request,
+    v1::ListPublicNoticeResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (!request->program().empty()) {
+    if (auto s = ValidateProgramCode(request->program()); !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+  }
+  auto units = UnitsOf(request->unit_code(), request->subtree());
+  if (!units.ok()) return ToGrpcStatus(units.status(), context);
+  auto grants = grants_.PublicNotice(*units, request->program());
+  if (!grants.ok()) return ToGrpcStatus(grants.status(), context);
+  for (auto& g : *grants) *response->add_grants() = std::move(g);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetProgramReport(
+    grpc::ServerContext* context, const v1::GetProgramReportRequest* request,
+    v1::GetProgramReportResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (!request->program().empty()) {
+    if (auto s = ValidateProgramCode(request->program()); !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+  }
+  if (request->year() != 0 &&
+      (request->year() < 2000 || request->year() > 2100)) {
+    return ToGrpcStatus(InvalidArgument(v1::YEAR_INVALID,
+                                        "year must be 0 (all) or 2000..2100"),
+                        context);
+  }
+  auto units = UnitsOf(request->unit_code(), request->subtree());
+  if (!units.ok()) return ToGrpcStatus(units.status(), context);
+  auto rows = grants_.Report(*units, request->program(), request->year());
+  if (!rows.ok()) return ToGrpcStatus(rows.status(), context);
+  for (auto& r : *rows) *response->add_rows() = std::move(r);
+  response->set_units(static_cast<uint32_t>(units->size()));
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetGrant(grpc::ServerContext* context,
+                                        const v1::GetGrantRequest* request,
+                                        v1::GetGrantResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  auto grant = grants_.Get(request->grant_id());
+  if (!grant.ok()) return ToGrpcStatus(grant.status(), context);
+  *response->mutable_grant() = *std::move(grant);
   response->set_as_of_sequence(*at);
   return grpc::Status::OK;
 }

@@ -12,6 +12,7 @@
 #include "ledger/writer/writer.h"
 #include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
+#include "projections/grants_projection.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 #include "relief/v1/audit_service.grpc.pb.h"
@@ -28,7 +29,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                    std::string national_id_key)
       : log_(log), runner_(runner), writer_(writer), directory_(directory),
         national_id_key_(std::move(national_id_key)), org_units_(log),
-        funds_(log), dossiers_(log) {}
+        funds_(log), dossiers_(log), grants_(log) {}
 
   grpc::Status GetOrgUnit(grpc::ServerContext* context,
                           const v1::GetOrgUnitRequest* request,
@@ -57,11 +58,26 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status ListDossiers(grpc::ServerContext* context,
                             const v1::ListDossiersRequest* request,
                             v1::ListDossiersResponse* response) override;
+  grpc::Status GetAidHistory(grpc::ServerContext* context,
+                             const v1::GetAidHistoryRequest* request,
+                             v1::GetAidHistoryResponse* response) override;
+  grpc::Status ListPublicNotice(grpc::ServerContext* context,
+                                const v1::ListPublicNoticeRequest* request,
+                                v1::ListPublicNoticeResponse* response) override;
+  grpc::Status GetProgramReport(grpc::ServerContext* context,
+                                const v1::GetProgramReportRequest* request,
+                                v1::GetProgramReportResponse* response) override;
+  grpc::Status GetGrant(grpc::ServerContext* context,
+                        const v1::GetGrantRequest* request,
+                        v1::GetGrantResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context,
                          const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
 
  private:
+  // The unit (NOT_FOUND if unknown) and, with `subtree`, every unit below.
+  absl::StatusOr<std::vector<std::string>> UnitsOf(absl::string_view code,
+                                                   bool subtree) const;
   // Authenticates, then waits for min_sequence. Returns the sequence the
   // read model reflects.
   absl::StatusOr<uint64_t> Begin(grpc::ServerContext* context,
@@ -75,6 +91,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   OrgUnitsView org_units_;
   FundsView funds_;
   DossiersView dossiers_;
+  GrantsView grants_;
 };
 
 class AuditServiceImpl final : public v1::AuditService::Service {

@@ -26,6 +26,7 @@
 #include "ledger/store/sha256.h"
 #include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
+#include "projections/grants_projection.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/query_service.h"
@@ -85,6 +86,7 @@ std::vector<std::unique_ptr<Projection>> AllProjections() {
   projections.push_back(std::make_unique<FundSummaryProjection>());
   projections.push_back(std::make_unique<MatchingProjection>());
   projections.push_back(std::make_unique<DossiersProjection>());
+  projections.push_back(std::make_unique<GrantsProjection>());
   return projections;
 }
 }  // namespace
