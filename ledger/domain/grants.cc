@@ -452,6 +452,54 @@ absl::Status DecideRecordExternalAid(const State& state,
   return absl::OkStatus();
 }
 
+std::vector<v1::ProgramPolicySet> StandardPolicies(int effective_date) {
+  struct Row {
+    const char* program;
+    const char* zh;
+    const char* en;
+    int64_t min_yuan, max_yuan;
+    uint32_t per_year;
+    std::vector<std::pair<int, int>> windows;
+    uint32_t notice, expiry;
+    bool goods;
+  };
+  const std::vector<Row> rows = {
+      {"festival", "送温暖", "festival relief", 500, 2000, 2,
+       {{101, 228}, {1201, 1231}}, 5, 30, true},
+      {"education", "金秋助学", "education aid", 2000, 4000, 1, {{715, 831}},
+       7, 45, false},
+      {"medical", "医疗救助", "medical aid", 1000, 20000, 2, {}, 5, 30, false},
+      {"living", "生活救助", "living aid", 500, 5000, 4, {}, 5, 30, true},
+      {"emergency", "临时救助", "emergency aid", 500, 10000, 3, {}, 0, 15, true},
+      {"housing", "住房救助", "housing aid", 5000, 30000, 1, {}, 7, 60, false},
+      {"training", "培训", "training", 500, 3000, 2, {}, 5, 60, false},
+  };
+  std::vector<v1::ProgramPolicySet> out;
+  for (const Row& r : rows) {
+    v1::ProgramPolicySet& p = out.emplace_back();
+    p.set_program(r.program);
+    p.set_name_zh(r.zh);
+    p.set_name_en(r.en);
+    p.set_effective_date(effective_date);
+    p.set_min_amount_fen(r.min_yuan * 100);
+    p.set_max_amount_fen(r.max_yuan * 100);
+    p.set_grants_per_year(r.per_year);
+    for (const auto& [start, end] : r.windows) {
+      auto* w = p.add_windows();
+      w->set_start_mmdd(start);
+      w->set_end_mmdd(end);
+    }
+    for (int s = 1; s <= 4; ++s) {
+      p.add_fund_sources(static_cast<v1::FundSource>(s));
+    }
+    p.set_notice_days(r.notice);
+    p.set_expiry_days(r.expiry);
+    p.set_allow_cash(true);
+    p.set_allow_goods(r.goods);
+  }
+  return out;
+}
+
 void DecideExpiries(const State& state, int64_t now,
                     std::vector<v1::Event>* events) {
   for (const std::string& id : state.GrantsExpiredAt(now)) {

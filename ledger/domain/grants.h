@@ -51,6 +51,22 @@ absl::Status DecideRecordExternalAid(const State& state,
                                      const v1::RecordExternalAidRequest& c,
                                      std::vector<v1::Event>* events);
 
+// The documented default policies of the standard programs, in force from
+// `effective_date` (yyyymmdd). Units adjust them with SetProgramPolicy:
+//
+//   program    中文        amount (yuan)    per year  windows          notice  expiry  pays
+//   festival   送温暖      500 – 2,000       2        1 Jan–28 Feb,     5 d     30 d   cash, goods
+//                                                     1 Dec–31 Dec
+//   education  金秋助学    2,000 – 4,000     1        15 Jul–31 Aug     7 d     45 d   cash
+//   medical    医疗救助    1,000 – 20,000    2        all year          5 d     30 d   cash
+//   living     生活救助    500 – 5,000       4        all year          5 d     30 d   cash, goods
+//   emergency  临时救助    500 – 10,000      3        all year          0 d     15 d   cash, goods
+//   housing    住房救助    5,000 – 30,000    1        all year          7 d     60 d   cash
+//   training   培训        500 – 3,000       2        all year          5 d     60 d   cash
+//
+// Every category is eligible and every fund source allowed.
+std::vector<v1::ProgramPolicySet> StandardPolicies(int effective_date);
+
 // The writer's own decision: void every pending grant whose expiry is at or
 // before `now` (oldest first). Appends one GrantVoided (expired) per grant.
 void DecideExpiries(const State& state, int64_t now_unix_micros,

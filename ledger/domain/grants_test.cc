@@ -278,5 +278,23 @@ TEST_F(GrantsTest, RollbackRestoresCountsAndExpiryIndex) {
   EXPECT_EQ(Available(), 1'000'000);
 }
 
+TEST(StandardPoliciesTest, AllAreValidAndEducationMatchesTheBrief) {
+  auto policies = StandardPolicies(20260101);
+  ASSERT_EQ(policies.size(), 7u);
+  for (const auto& p : policies) {
+    v1::SetProgramPolicyRequest request;
+    request.set_request_id("x");
+    *request.mutable_policy() = p;
+    EXPECT_TRUE(ValidateSetProgramPolicy(request).ok()) << p.program();
+  }
+  const auto& education = policies[1];
+  EXPECT_EQ(education.program(), "education");
+  EXPECT_EQ(education.min_amount_fen(), 200'000);
+  EXPECT_EQ(education.max_amount_fen(), 400'000);
+  EXPECT_EQ(education.grants_per_year(), 1u);
+  EXPECT_EQ(education.windows(0).start_mmdd(), 715);
+  EXPECT_EQ(education.windows(0).end_mmdd(), 831);
+}
+
 }  // namespace
 }  // namespace relief
