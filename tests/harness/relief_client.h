@@ -58,6 +58,36 @@ class ReliefClient {
   RpcResult SubmitCommands(const v1::SubmitCommandsRequest& request,
                            v1::SubmitCommandsResponse* response) const;
 
+  // Money, dossiers and grants (LedgerService).
+  RpcResult ReceiveFunds(const v1::ReceiveFundsRequest& request,
+                v1::ReceiveFundsResponse* response) const;
+  RpcResult AllocateFunds(const v1::AllocateFundsRequest& request,
+                v1::AllocateFundsResponse* response) const;
+  RpcResult ReverseEvent(const v1::ReverseEventRequest& request,
+                v1::ReverseEventResponse* response) const;
+  RpcResult SetMatchingRule(const v1::SetMatchingRuleRequest& request,
+                v1::SetMatchingRuleResponse* response) const;
+  RpcResult RegisterDossier(const v1::RegisterDossierRequest& request,
+                v1::RegisterDossierResponse* response) const;
+  RpcResult UpdateDossier(const v1::UpdateDossierRequest& request,
+                v1::UpdateDossierResponse* response) const;
+  RpcResult ExitDossier(const v1::ExitDossierRequest& request,
+                v1::ExitDossierResponse* response) const;
+  RpcResult ReactivateDossier(const v1::ReactivateDossierRequest& request,
+                v1::ReactivateDossierResponse* response) const;
+  RpcResult SetProgramPolicy(const v1::SetProgramPolicyRequest& request,
+                v1::SetProgramPolicyResponse* response) const;
+  RpcResult ProposeGrant(const v1::ProposeGrantRequest& request,
+                v1::ProposeGrantResponse* response) const;
+  RpcResult PostGrant(const v1::PostGrantRequest& request,
+                v1::PostGrantResponse* response) const;
+  RpcResult VoidGrant(const v1::VoidGrantRequest& request,
+                v1::VoidGrantResponse* response) const;
+  RpcResult RecordExternalAid(const v1::RecordExternalAidRequest& request,
+                v1::RecordExternalAidResponse* response) const;
+  RpcResult DisburseBatch(const v1::DisburseBatchRequest& request,
+                v1::DisburseBatchResponse* response) const;
+
   RpcResult GetOrgUnit(const v1::GetOrgUnitRequest& request,
                        v1::GetOrgUnitResponse* response) const;
   RpcResult ListOrgUnits(const v1::ListOrgUnitsRequest& request,
@@ -66,6 +96,20 @@ class ReliefClient {
                            v1::ListPrincipalsResponse* response) const;
   RpcResult GetStatus(const v1::GetStatusRequest& request,
                       v1::GetStatusResponse* response) const;
+
+  // Funds and dossier read models (QueryService).
+  RpcResult GetBalance(const v1::GetBalanceRequest& request,
+                v1::GetBalanceResponse* response) const;
+  RpcResult GetFundSummary(const v1::GetFundSummaryRequest& request,
+                v1::GetFundSummaryResponse* response) const;
+  RpcResult ListStatement(const v1::ListStatementRequest& request,
+                v1::ListStatementResponse* response) const;
+  RpcResult GetMatching(const v1::GetMatchingRequest& request,
+                v1::GetMatchingResponse* response) const;
+  RpcResult GetDossier(const v1::GetDossierRequest& request,
+                v1::GetDossierResponse* response) const;
+  RpcResult ListDossiers(const v1::ListDossiersRequest& request,
+                v1::ListDossiersResponse* response) const;
 
   RpcResult ListEvents(const v1::ListEventsRequest& request,
                        v1::ListEventsResponse* response) const;

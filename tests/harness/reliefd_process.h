@@ -79,6 +79,7 @@ class ReliefdProcess {
   absl::Status Restart();
 
   bool running() const { return pid_ > 0; }
+  const std::string& reliefd_path() const { return options_.reliefd_path; }
   const std::string& root_dir() const { return root_dir_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& log_path() const { return log_path_; }

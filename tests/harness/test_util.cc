@@ -167,6 +167,19 @@ std::string CreateToken(const ReliefClient& client, const std::string& name,
   return response.token();
 }
 
+char NationalIdCheckCharacter(const std::string& first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
+                                       3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kCheck[] = "10X98765432";
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return kCheck[sum % 11];
+}
+
+std::string NationalId(const std::string& first17) {
+  return first17 + NationalIdCheckCharacter(first17);
+}
+
 std::string DebugString(const std::vector<v1::OrgUnit>& units) {
   std::string text;
   for (const v1::OrgUnit& unit : units) {

@@ -73,6 +73,13 @@ v1::ListPrincipalsResponse ListPrincipalsAtLeast(const ReliefClient& client,
 std::string CreateToken(const ReliefClient& client, const std::string& name,
                         std::vector<v1::Role> roles);
 
+// The GB 11643 check character (0-9 or X) of the first 17 digits of a
+// national ID; REQUIRES: `first17` is 17 ASCII digits.
+char NationalIdCheckCharacter(const std::string& first17);
+// `first17` followed by its check character: a valid made-up national ID
+// when the digits hold a real birth date (positions 7..14, yyyymmdd).
+std::string NationalId(const std::string& first17);
+
 // Text form of messages, for comparisons with readable failures.
 std::string DebugString(const std::vector<v1::OrgUnit>& units);
 
