@@ -6,9 +6,24 @@
 //                                    sending one RegisterOrgUnit per request
 //   batch100-1, batch100-4           SubmitCommands with 100 commands
 //   batch1000-1, batch1000-4         SubmitCommands with 1,000 commands
-// Every command registers a unit with a unique code under a per-scenario
-// root. A command counts once the server acknowledged it, which by contract
-// means it is synced to disk. Latency is per request (one RPC).
+//   alloc-single-1, alloc-single-16, alloc-single-64
+//                                    AllocateFunds, one per request
+//   alloc-batch100-1, alloc-batch1000-1
+//                                    SubmitCommands of 100 / 1,000
+//                                    AllocateFunds commands
+// The plain scenarios register a unit with a unique code under a
+// per-scenario root. The alloc scenarios first register a root with
+// kAllocationChildren children, receive the largest amount (10 billion yuan
+// of donations) at the root, then move 1 yuan at a time from the root to its
+// children in turn, as a finance officer the bench creates with the admin
+// token. A command counts once the server acknowledged it, which by
+// contract means it is synced to disk. Latency is per request (one RPC).
+//
+// Projection lag: during every scenario a sampler calls GetStatus every
+// kLagSampleInterval and records head_sequence minus the slowest
+// projection's checkpoint_sequence, in events; the table shows the max and
+// p99 of those samples, and how long the projections took, after the load
+// stopped, to reach the head as it was then ("catch-up").
 //
 // Clients are threads with synchronous stubs; every 8 clients share one
 // channel (its own TCP connection), so the client side is not the limit.
@@ -50,11 +65,17 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kClientsPerChannel = 8;
 constexpr auto kRpcTimeout = std::chrono::seconds(60);
+constexpr int kAllocationChildren = 64;
+constexpr int64_t kAllocationFen = 100;  // 1 yuan per allocation
+constexpr int64_t kLargestAmountFen = 1'000'000'000'000;  // the ledger's limit
+constexpr auto kLagSampleInterval = std::chrono::milliseconds(5);
+constexpr auto kCatchUpLimit = std::chrono::seconds(120);
 
 struct Scenario {
   std::string name;
   int clients;
   int commands_per_request;
+  bool allocate = false;  // AllocateFunds instead of RegisterOrgUnit
 };
 
 const std::vector<Scenario>& AllScenarios() {
@@ -62,7 +83,12 @@ const std::vector<Scenario>& AllScenarios() {
       {"single-1", 1, 1},         {"single-16", 16, 1},
       {"single-64", 64, 1},       {"batch100-1", 1, 100},
       {"batch100-4", 4, 100},     {"batch1000-1", 1, 1000},
-      {"batch1000-4", 4, 1000}};
+      {"batch1000-4", 4, 1000},
+      {"alloc-single-1", 1, 1, true},
+      {"alloc-single-16", 16, 1, true},
+      {"alloc-single-64", 64, 1, true},
+      {"alloc-batch100-1", 1, 100, true},
+      {"alloc-batch1000-1", 1, 1000, true}};
   return scenarios;
 }
 
@@ -193,8 +219,22 @@ struct ScenarioResult {
   double p99_ms = 0;
   double max_ms = 0;
   uint64_t head_delta = 0;
+  // Projection lag in events (head - slowest checkpoint), sampled.
+  uint64_t lag_samples = 0;
+  uint64_t lag_max = 0;
+  uint64_t lag_p99 = 0;
+  double catch_up_ms = -1;  // -1: did not catch up within kCatchUpLimit
   std::vector<std::string> errors;
 };
+
+// head_sequence minus the lowest checkpoint_sequence (0 without projections).
+uint64_t LagOf(const v1::GetStatusResponse& status) {
+  uint64_t lowest = status.head_sequence();
+  for (const v1::ProjectionStatus& projection : status.projections()) {
+    lowest = std::min<uint64_t>(lowest, projection.checkpoint_sequence());
+  }
+  return status.head_sequence() - lowest;
+}
 
 class Bench {
  public:
@@ -222,14 +262,28 @@ class Bench {
       request.set_level(v1::ORG_LEVEL_PROVINCE);
       v1::RegisterOrgUnitResponse response;
       grpc::ClientContext context;
-      Prepare(&context);
+      Prepare(&context, token_);
       grpc::Status status = ledger->RegisterOrgUnit(&context, request, &response);
       if (!status.ok()) {
         result.errors.push_back("register root: " + status.error_message());
         return result;
       }
     }
+    if (scenario.allocate) {
+      if (std::string error = PrepareAllocations(ledger.get(), root);
+          !error.empty()) {
+        result.errors.push_back(error);
+        return result;
+      }
+    }
+    // Start from settled projections, so the lag measured is this load's.
+    if (WaitForProjections(query.get(), Head(query.get())) < 0) {
+      result.errors.push_back("projections did not settle before the run");
+      return result;
+    }
     const uint64_t head_before = Head(query.get());
+    const std::string& token =
+        scenario.allocate ? finance_token_ : token_;
 
     std::vector<ClientResult> clients(scenario.clients);
     std::latch ready(scenario.clients + 1);
@@ -247,10 +301,27 @@ class Bench {
           std::string prefix = absl::StrCat(root, "-", c, "-", n);
           grpc::Status status;
           double latency_ms = 0;
-          if (scenario.commands_per_request == 1) {
+          if (scenario.allocate && scenario.commands_per_request == 1) {
+            v1::AllocateFundsRequest request =
+                MakeAllocate(root, prefix, c, n, 0);
+            v1::AllocateFundsResponse response;
+            status = Timed(&latency_ms, token, [&](grpc::ClientContext* context) {
+              return stub->AllocateFunds(context, request, &response);
+            });
+          } else if (scenario.allocate) {
+            v1::SubmitCommandsRequest request;
+            for (int k = 0; k < scenario.commands_per_request; ++k) {
+              *request.add_commands()->mutable_allocate_funds() =
+                  MakeAllocate(root, prefix, c, n, k);
+            }
+            v1::SubmitCommandsResponse response;
+            status = Timed(&latency_ms, token, [&](grpc::ClientContext* context) {
+              return stub->SubmitCommands(context, request, &response);
+            });
+          } else if (scenario.commands_per_request == 1) {
             v1::RegisterOrgUnitRequest request = MakeRegister(root, prefix, c, n, 0);
             v1::RegisterOrgUnitResponse response;
-            status = Timed(&latency_ms, [&](grpc::ClientContext* context) {
+            status = Timed(&latency_ms, token, [&](grpc::ClientContext* context) {
               return stub->RegisterOrgUnit(context, request, &response);
             });
           } else {
@@ -260,7 +331,7 @@ class Bench {
                   MakeRegister(root, prefix, c, n, k);
             }
             v1::SubmitCommandsResponse response;
-            status = Timed(&latency_ms, [&](grpc::ClientContext* context) {
+            status = Timed(&latency_ms, token, [&](grpc::ClientContext* context) {
               return stub->SubmitCommands(context, request, &response);
             });
           }
@@ -278,6 +349,23 @@ class Bench {
         }
       });
     }
+    // The lag sampler has its own connection, so it does not queue behind
+    // the load's requests on theirs.
+    std::atomic<bool> load_done{false};
+    std::vector<uint64_t> lags;
+    std::thread sampler([&] {
+      auto sampler_query = v1::QueryService::NewStub(
+          testing::MakeChannel(address_, index * 1000 + 999));
+      while (!load_done.load()) {
+        grpc::ClientContext context;
+        Prepare(&context, token_);
+        v1::GetStatusResponse status;
+        if (sampler_query->GetStatus(&context, {}, &status).ok()) {
+          lags.push_back(LagOf(status));
+        }
+        std::this_thread::sleep_for(kLagSampleInterval);
+      }
+    });
     const Clock::time_point start = Clock::now();
     deadline_ns = (start + std::chrono::duration_cast<Clock::duration>(
                                std::chrono::duration<double>(seconds_)))
@@ -286,6 +374,17 @@ class Bench {
     ready.arrive_and_wait();
     for (std::thread& thread : threads) thread.join();
     result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    load_done = true;
+    sampler.join();
+    result.catch_up_ms = WaitForProjections(query.get(), Head(query.get()));
+    std::sort(lags.begin(), lags.end());
+    result.lag_samples = lags.size();
+    if (!lags.empty()) {
+      result.lag_max = lags.back();
+      result.lag_p99 = lags[std::min(
+          lags.size() - 1,
+          static_cast<size_t>(0.99 * static_cast<double>(lags.size() - 1) + 0.5))];
+    }
 
     std::vector<double> latencies;
     for (ClientResult& client : clients) {
@@ -311,15 +410,16 @@ class Bench {
   }
 
  private:
-  void Prepare(grpc::ClientContext* context) const {
+  void Prepare(grpc::ClientContext* context, const std::string& token) const {
     context->set_deadline(std::chrono::system_clock::now() + kRpcTimeout);
-    context->AddMetadata("authorization", "Bearer " + token_);
+    context->AddMetadata("authorization", "Bearer " + token);
   }
 
   template <typename Call>
-  grpc::Status Timed(double* latency_ms, Call call) const {
+  grpc::Status Timed(double* latency_ms, const std::string& token,
+                     Call call) const {
     grpc::ClientContext context;
-    Prepare(&context);
+    Prepare(&context, token);
     const Clock::time_point sent = Clock::now();
     grpc::Status status = call(&context);
     *latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
@@ -338,27 +438,117 @@ class Bench {
     return request;
   }
 
+  v1::AllocateFundsRequest MakeAllocate(const std::string& root,
+                                        const std::string& prefix, int client,
+                                        uint64_t n, int k) const {
+    v1::AllocateFundsRequest request;
+    request.set_request_id(absl::StrCat("bench-", prefix, "-", k));
+    request.set_from_unit_code(root);
+    request.set_to_unit_code(absl::StrCat(
+        root, ".c", (client + n * 7 + static_cast<uint64_t>(k)) %
+                        kAllocationChildren));
+    request.set_fund_source(v1::FUND_SOURCE_DONATIONS);
+    request.set_amount_fen(kAllocationFen);
+    request.set_document_number(absl::StrCat("bench ", n, "-", k));
+    return request;
+  }
+
+  // Creates the finance officer (once), registers the root's children and
+  // receives the largest amount at the root. Returns an error text.
+  std::string PrepareAllocations(v1::LedgerService::Stub* ledger,
+                                 const std::string& root) {
+    if (finance_token_.empty()) {
+      v1::CreateTokenRequest request;
+      request.set_request_id(absl::StrCat("bench-fin-", run_tag_));
+      request.set_name(absl::StrCat("bench-fin-", run_tag_));
+      request.add_roles(v1::ROLE_FINANCE_OFFICER);
+      v1::CreateTokenResponse response;
+      grpc::ClientContext context;
+      Prepare(&context, token_);
+      grpc::Status status = ledger->CreateToken(&context, request, &response);
+      if (!status.ok() || response.token().empty()) {
+        return "create a finance officer (needs an admin token): " +
+               status.error_message();
+      }
+      finance_token_ = response.token();
+    }
+    v1::SubmitCommandsRequest children;
+    for (int i = 0; i < kAllocationChildren; ++i) {
+      v1::RegisterOrgUnitRequest* child =
+          children.add_commands()->mutable_register_org_unit();
+      child->set_request_id(absl::StrCat("bench-", root, "-child-", i));
+      child->set_code(absl::StrCat(root, ".c", i));
+      child->set_name_zh(absl::StrCat("基层工会 ", i));
+      child->set_level(v1::ORG_LEVEL_CITY);
+      child->set_parent_code(root);
+    }
+    {
+      v1::SubmitCommandsResponse response;
+      grpc::ClientContext context;
+      Prepare(&context, token_);
+      grpc::Status status = ledger->SubmitCommands(&context, children, &response);
+      if (!status.ok()) return "register children: " + status.error_message();
+    }
+    v1::ReceiveFundsRequest receive;
+    receive.set_request_id(absl::StrCat("bench-", root, "-receive"));
+    receive.set_unit_code(root);
+    receive.set_fund_source(v1::FUND_SOURCE_DONATIONS);
+    receive.set_amount_fen(kLargestAmountFen);
+    receive.set_payer("压测捐赠");
+    v1::ReceiveFundsResponse response;
+    grpc::ClientContext context;
+    Prepare(&context, finance_token_);
+    grpc::Status status = ledger->ReceiveFunds(&context, receive, &response);
+    if (!status.ok()) return "receive at the root: " + status.error_message();
+    return "";
+  }
+
   uint64_t Head(v1::QueryService::Stub* query) const {
     grpc::ClientContext context;
-    Prepare(&context);
+    Prepare(&context, token_);
     v1::GetStatusResponse response;
     grpc::Status status = query->GetStatus(&context, {}, &response);
     return status.ok() ? response.head_sequence() : 0;
+  }
+
+  // Milliseconds until every projection's checkpoint reached `target`, or
+  // -1 after kCatchUpLimit.
+  double WaitForProjections(v1::QueryService::Stub* query,
+                            uint64_t target) const {
+    const Clock::time_point start = Clock::now();
+    while (Clock::now() - start < kCatchUpLimit) {
+      grpc::ClientContext context;
+      Prepare(&context, token_);
+      v1::GetStatusResponse status;
+      if (query->GetStatus(&context, {}, &status).ok()) {
+        bool reached = true;
+        for (const v1::ProjectionStatus& projection : status.projections()) {
+          reached &= projection.checkpoint_sequence() >= target;
+        }
+        if (reached) {
+          return std::chrono::duration<double, std::milli>(Clock::now() - start)
+              .count();
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return -1;
   }
 
   std::string address_;
   std::string token_;
   std::string run_tag_;
   double seconds_;
+  std::string finance_token_;  // made on the first alloc scenario
 };
 
 void PrintTable(const std::vector<ScenarioResult>& results) {
-  std::printf("\n%-12s %7s %8s %7s %9s %10s %11s %9s %8s %8s %8s %6s\n",
+  std::printf("\n%-18s %7s %8s %7s %9s %10s %11s %9s %8s %8s %8s %6s\n",
               "scenario", "clients", "cmds/req", "secs", "requests", "commands",
               "commands/s", "req/s", "p50 ms", "p99 ms", "max ms", "full");
   for (const ScenarioResult& r : results) {
     const double secs = r.seconds > 0 ? r.seconds : 1;
-    std::printf("%-12s %7d %8d %7.2f %9llu %10llu %11.0f %9.0f %8.2f %8.2f %8.2f %6llu\n",
+    std::printf("%-18s %7d %8d %7.2f %9llu %10llu %11.0f %9.0f %8.2f %8.2f %8.2f %6llu\n",
                 r.scenario.name.c_str(), r.scenario.clients,
                 r.scenario.commands_per_request, r.seconds,
                 static_cast<unsigned long long>(r.requests),
@@ -367,9 +557,21 @@ void PrintTable(const std::vector<ScenarioResult>& results) {
                 static_cast<double>(r.requests) / secs, r.p50_ms, r.p99_ms,
                 r.max_ms, static_cast<unsigned long long>(r.queue_full));
   }
+  std::printf("\nprojection lag under load (events: head - slowest checkpoint)\n");
+  std::printf("%-18s %8s %10s %10s %12s\n", "scenario", "samples", "lag max",
+              "lag p99", "catch-up ms");
+  for (const ScenarioResult& r : results) {
+    std::printf("%-18s %8llu %10llu %10llu %12.1f\n", r.scenario.name.c_str(),
+                static_cast<unsigned long long>(r.lag_samples),
+                static_cast<unsigned long long>(r.lag_max),
+                static_cast<unsigned long long>(r.lag_p99), r.catch_up_ms);
+  }
   std::printf(
       "\ncommands/s counts acknowledged (durable) commands; latency is per "
-      "request;\n\"full\" counts RESOURCE_EXHAUSTED replies (queue full).\n");
+      "request;\n\"full\" counts RESOURCE_EXHAUSTED replies (queue full);\n"
+      "lag is sampled every 5 ms by GetStatus; catch-up is the time after the "
+      "load\nstopped until every projection reached the head (-1: not within "
+      "120 s).\n");
 }
 
 int Main(int argc, char** argv) {
