@@ -4,6 +4,7 @@
 #ifndef RELIEF_TESTS_HARNESS_TEST_UTIL_H_
 #define RELIEF_TESTS_HARNESS_TEST_UTIL_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -79,6 +80,24 @@ char NationalIdCheckCharacter(const std::string& first17);
 // `first17` followed by its check character: a valid made-up national ID
 // when the digits hold a real birth date (positions 7..14, yyyymmdd).
 std::string NationalId(const std::string& first17);
+
+// Calls `call` (returning RpcResult) again while it fails with
+// DEADLINE_EXCEEDED / MIN_SEQUENCE_NOT_REACHED, as the API asks, for at
+// most `limit`: a query after a large batch may wait longer than the
+// server's 10 s bound (e.g. under AddressSanitizer).
+template <typename Call>
+RpcResult RetryWhileCatchingUp(
+    Call call, std::chrono::seconds limit = std::chrono::seconds(50)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    RpcResult result = call();
+    if (result.status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED ||
+        result.reason != "MIN_SEQUENCE_NOT_REACHED" ||
+        std::chrono::steady_clock::now() > deadline) {
+      return result;
+    }
+  }
+}
 
 // Text form of messages, for comparisons with readable failures.
 std::string DebugString(const std::vector<v1::OrgUnit>& units);

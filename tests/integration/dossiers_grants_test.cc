@@ -159,7 +159,10 @@ class DossiersGrantsTest : public ReliefdTest {
     request.set_unit_code(unit);
     request.set_min_sequence(min_sequence);
     v1::GetFundSummaryResponse response;
-    EXPECT_TRUE(RpcOk(One().GetFundSummary(request, &response)));
+    EXPECT_TRUE(RpcOk(RetryWhileCatchingUp([&] {
+      response.Clear();
+      return One().GetFundSummary(request, &response);
+    })));
     for (const v1::FundSummary& row : response.rows()) {
       if (row.fund_source() == kDonations) return row;
     }
@@ -493,7 +496,8 @@ TEST_F(DossiersGrantsTest, DisburseTenThousandLinesAllOrNothing) {
     request.set_national_id(ManyId(kLines - 1));
     request.set_min_sequence(HeadSequence(Admin()));
     v1::GetDossierResponse response;
-    ASSERT_TRUE(RpcOk(one.GetDossier(request, &response)));
+    ASSERT_TRUE(RpcOk(RetryWhileCatchingUp(
+        [&] { return one.GetDossier(request, &response); })));
     EXPECT_EQ(response.dossier().dossier_id(), dossiers.back());
   }
 
