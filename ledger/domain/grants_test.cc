@@ -278,6 +278,24 @@ TEST_F(GrantsTest, RollbackRestoresCountsAndExpiryIndex) {
   EXPECT_EQ(Available(), 1'000'000);
 }
 
+TEST_F(GrantsTest, SnapshotRoundTripsThroughBytes) {
+  ASSERT_TRUE(Apply(Propose(300'000)).ok());
+  storage::v1::Snapshot snapshot;
+  state_.ExportTo(&snapshot);
+  ASSERT_EQ(snapshot.aid_counts_size(), 1);
+  std::string bytes = snapshot.SerializeAsString();
+  storage::v1::Snapshot parsed;
+  // Keys hold raw hash bytes: the snapshot must parse (no UTF-8 check).
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  State copy;
+  copy.ImportFrom(parsed);
+  storage::v1::Snapshot again;
+  copy.ExportTo(&again);
+  EXPECT_TRUE(again.SerializeAsString() == bytes);
+  EXPECT_EQ(copy.AidCount(std::string(32, 'a'), "education", 2026), 1u);
+  EXPECT_EQ(copy.GrantsExpiredAt(now_ + 30 * kDay).size(), 1u);
+}
+
 TEST(StandardPoliciesTest, AllAreValidAndEducationMatchesTheBrief) {
   auto policies = StandardPolicies(20260101);
   ASSERT_EQ(policies.size(), 7u);
