@@ -1,5 +1,6 @@
 #include "harness/test_util.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -165,6 +166,13 @@ std::string CreateToken(const ReliefClient& client, const std::string& name,
   EXPECT_TRUE(RpcOk(result)) << "CreateToken " << name;
   EXPECT_FALSE(response.token().empty()) << "CreateToken " << name;
   return response.token();
+}
+
+int ChinaYear(int64_t unix_micros) {
+  const time_t seconds = static_cast<time_t>(unix_micros / 1000000 + 8 * 3600);
+  struct tm parts {};
+  gmtime_r(&seconds, &parts);
+  return parts.tm_year + 1900;
 }
 
 char NationalIdCheckCharacter(const std::string& first17) {

@@ -81,6 +81,10 @@ char NationalIdCheckCharacter(const std::string& first17);
 // when the digits hold a real birth date (positions 7..14, yyyymmdd).
 std::string NationalId(const std::string& first17);
 
+// The civil year in China (UTC+8, no daylight saving) at a unix time, as
+// the server counts years for matching and yearly limits.
+int ChinaYear(int64_t unix_micros);
+
 // Calls `call` (returning RpcResult) again while it fails with
 // DEADLINE_EXCEEDED / MIN_SEQUENCE_NOT_REACHED, as the API asks, for at
 // most `limit`: a query after a large batch may wait longer than the

@@ -455,6 +455,25 @@ TEST_F(DossiersGrantsTest, MakerCheckerYearlyLimitAndVoid) {
   EXPECT_EQ(summary.available_fen(), 997'000 * kYuan);
   EXPECT_EQ(summary.received_fen(), 1'000'000 * kYuan);
   EXPECT_GT(voided.result().first_sequence(), received);
+  // Aid from another body this year counts toward the limit too.
+  v1::RecordExternalAidRequest aid;
+  aid.set_request_id(NewRequestId("aid"));
+  aid.set_dossier_id(b);
+  aid.set_program("education");
+  aid.set_year(ChinaYear(Status(Admin()).server_time_unix_micros()));
+  aid.set_provider("市民政局");
+  aid.set_amount_fen(2'000 * kYuan);
+  v1::RecordExternalAidResponse recorded;
+  ASSERT_TRUE(RpcOk(One().RecordExternalAid(aid, &recorded)));
+  ExpectRejected(
+      [&] {
+        v1::ProposeGrantResponse response;
+        return Two().ProposeGrant(MakeProposal(b, "sd.jn", 2'000 * kYuan),
+                                  &response);
+      },
+      StatusCode::FAILED_PRECONDITION, v1::GRANT_YEARLY_LIMIT_REACHED,
+      "after external aid this year");
+
   ExpectRejected(
       [&] {
         v1::PostGrantRequest late;

@@ -5,8 +5,6 @@
 // Tree: sd (province) -> sd.jn (city) -> sd.jn.zc (district), and sd.qd
 // (city). Money commands are sent by a finance officer; the admin only
 // registers units and issues the token.
-#include <time.h>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -68,14 +66,6 @@ v1::AllocateFundsRequest MakeAllocate(const std::string& from,
   request.set_amount_fen(amount_fen);
   request.set_document_number("下拨通知 7");
   return request;
-}
-
-// The China civil year of a unix time (UTC+8, no daylight saving).
-int ChinaYear(int64_t unix_micros) {
-  const time_t seconds = static_cast<time_t>(unix_micros / 1000000 + 8 * 3600);
-  struct tm parts {};
-  gmtime_r(&seconds, &parts);
-  return parts.tm_year + 1900;
 }
 
 class FundsTest : public ReliefdTest {
