@@ -183,9 +183,26 @@ grpc::Status QueryServiceImpl::GetMatching(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+namespace {
+// Names, contacts and aid of people in hardship are for those who work
+// with them or audit that work, not for every service or administrator.
+absl::Status RequirePersonalDataRole(const PrincipalDirectory* directory,
+                                     grpc::ServerContext* context) {
+  auto principal = directory->Authenticate(*context);
+  if (!principal.ok()) return principal.status();
+  return PrincipalDirectory::Require(
+      *principal,
+      {v1::ROLE_FINANCE_OFFICER, v1::ROLE_LOAN_OFFICER, v1::ROLE_AUDITOR},
+      "read beneficiaries' personal data");
+}
+}  // namespace
+
 grpc::Status QueryServiceImpl::GetDossier(grpc::ServerContext* context,
                                           const v1::GetDossierRequest* request,
                                           v1::GetDossierResponse* response) {
+  if (auto s = RequirePersonalDataRole(directory_, context); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
   auto at = Begin(context, request->min_sequence());
   if (!at.ok()) return ToGrpcStatus(at.status(), context);
   if (request->dossier_id().empty() == request->national_id().empty()) {
@@ -213,6 +230,9 @@ grpc::Status QueryServiceImpl::GetDossier(grpc::ServerContext* context,
 grpc::Status QueryServiceImpl::ListDossiers(
     grpc::ServerContext* context, const v1::ListDossiersRequest* request,
     v1::ListDossiersResponse* response) {
+  if (auto s = RequirePersonalDataRole(directory_, context); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
   auto at = Begin(context, request->min_sequence());
   if (!at.ok()) return ToGrpcStatus(at.status(), context);
   if (auto s = ValidateOrgCode("unit_code", request->unit_code()); !s.ok()) {
@@ -255,6 +275,9 @@ absl::StatusOr<std::vector<std::string>> QueryServiceImpl::UnitsOf(
 grpc::Status QueryServiceImpl::GetAidHistory(
     grpc::ServerContext* context, const v1::GetAidHistoryRequest* request,
     v1::GetAidHistoryResponse* response) {
+  if (auto s = RequirePersonalDataRole(directory_, context); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
   auto at = Begin(context, request->min_sequence());
   if (!at.ok()) return ToGrpcStatus(at.status(), context);
   auto dossier = dossiers_.Get(request->dossier_id());
@@ -270,6 +293,9 @@ grpc::Status QueryServiceImpl::GetAidHistory(
 grpc::Status QueryServiceImpl::ListPublicNotice(
     grpc::ServerContext* context, const v1::ListPublicNoticeRequest* request,
     v1::ListPublicNoticeResponse* response) {
+  if (auto s = RequirePersonalDataRole(directory_, context); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
   auto at = Begin(context, request->min_sequence());
   if (!at.ok()) return ToGrpcStatus(at.status(), context);
   if (!request->program().empty()) {
@@ -315,6 +341,9 @@ grpc::Status QueryServiceImpl::GetProgramReport(
 grpc::Status QueryServiceImpl::GetGrant(grpc::ServerContext* context,
                                         const v1::GetGrantRequest* request,
                                         v1::GetGrantResponse* response) {
+  if (auto s = RequirePersonalDataRole(directory_, context); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
   auto at = Begin(context, request->min_sequence());
   if (!at.ok()) return ToGrpcStatus(at.status(), context);
   auto grant = grants_.Get(request->grant_id());

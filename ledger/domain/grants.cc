@@ -346,11 +346,15 @@ absl::Status DecideProposeGrant(const State& state,
                      "(不重复救助)"));
   }
   const OrgUnitState* unit = state.FindUnit(c.unit_code());
-  if (unit == nullptr || !unit->active()) {
+  if (unit == nullptr) {
+    return NotFound(v1::ORG_UNIT_NOT_FOUND,
+                    absl::StrCat("unit '", c.unit_code(), "' is not registered"));
+  }
+  if (!unit->active()) {
     return FailedPrecondition(
-        unit == nullptr ? v1::ORG_UNIT_NOT_FOUND : v1::ORG_UNIT_INACTIVE,
-        absl::StrCat("unit '", c.unit_code(), "' cannot pay: it is ",
-                     unit == nullptr ? "not registered" : "deactivated"));
+        v1::ORG_UNIT_INACTIVE,
+        absl::StrCat("unit '", c.unit_code(), "' is deactivated and pays no "
+                     "grants"));
   }
   v1::Event event;
   v1::GrantProposed* g = event.mutable_grant_proposed();
