@@ -11,11 +11,6 @@
 namespace relief {
 namespace {
 
-#define RELIEF_RETURN_IF_ERROR(expr)                   \
-  do {                                                 \
-    if (absl::Status _s = (expr); !_s.ok()) return _s; \
-  } while (0)
-
 absl::Status BadId(absl::string_view why) {
   // The ID itself is never echoed back: error messages end up in logs.
   return InvalidArgument(v1::NATIONAL_ID_INVALID,
@@ -47,6 +42,18 @@ absl::Status ValidateDetails(absl::string_view name, int category,
   return ValidateText("contact", contact, false, limits::kNameMaxChars);
 }
 
+absl::Status RequireDossier(const State& state, absl::string_view id,
+                            const DossierState** out) {
+  *out = state.FindDossier(id);
+  if (*out == nullptr) {
+    return NotFound(v1::DOSSIER_NOT_FOUND,
+                    absl::StrCat("there is no dossier '", id, "'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateDossierId(absl::string_view id) {
   bool ok = id.size() >= 2 && id.size() <= 21 && id[0] == 'd';
   for (size_t i = 1; ok && i < id.size(); ++i) {
@@ -59,18 +66,6 @@ absl::Status ValidateDossierId(absl::string_view id) {
   }
   return absl::OkStatus();
 }
-
-absl::Status RequireDossier(const State& state, absl::string_view id,
-                            const DossierState** out) {
-  *out = state.FindDossier(id);
-  if (*out == nullptr) {
-    return NotFound(v1::DOSSIER_NOT_FOUND,
-                    absl::StrCat("there is no dossier '", id, "'"));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::Status ValidateNationalId(absl::string_view id) {
   if (id.size() != 18) {

@@ -33,6 +33,9 @@ std::string MaskNationalId(absl::string_view id);
 // Chinese and English label of a category: "低保 subsistence allowance".
 std::string HardshipCategoryLabel(v1::HardshipCategory category);
 
+// "d" followed by digits, as RegisterDossier returns (INVALID_ARGUMENT).
+absl::Status ValidateDossierId(absl::string_view id);
+
 absl::Status ValidateRegisterDossier(const v1::RegisterDossierRequest& c);
 absl::Status ValidateUpdateDossier(const v1::UpdateDossierRequest& c);
 absl::Status ValidateExitDossier(const v1::ExitDossierRequest& c);

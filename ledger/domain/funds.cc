@@ -62,11 +62,6 @@ v1::Posting MakePosting(std::string debit, std::string credit, int64_t amount,
   return p;
 }
 
-#define RELIEF_RETURN_IF_ERROR(expr)      \
-  do {                                    \
-    if (absl::Status _s = (expr); !_s.ok()) return _s; \
-  } while (0)
-
 }  // namespace
 
 absl::Status ValidateReceiveFunds(const v1::ReceiveFundsRequest& c) {

@@ -19,11 +19,6 @@
 namespace relief {
 namespace {
 
-#define RELIEF_RETURN_IF_ERROR(expr)                   \
-  do {                                                 \
-    if (absl::Status _s = (expr); !_s.ok()) return _s; \
-  } while (0)
-
 constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
 
 const absl::TimeZone& China() {
@@ -67,17 +62,6 @@ absl::Status ValidateGrantId(absl::string_view id) {
     return InvalidArgument(v1::FIELD_INVALID,
                            "grant_id must look like 'g1234' (as returned by "
                            "ProposeGrant)");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateDossierIdShape(absl::string_view id) {
-  bool ok = id.size() >= 2 && id.size() <= 21 && id[0] == 'd';
-  for (size_t i = 1; ok && i < id.size(); ++i) {
-    ok = absl::ascii_isdigit(static_cast<unsigned char>(id[i]));
-  }
-  if (!ok) {
-    return InvalidArgument(v1::FIELD_INVALID, "dossier_id must look like 'd1234'");
   }
   return absl::OkStatus();
 }
@@ -201,7 +185,7 @@ absl::Status ValidateSetProgramPolicy(const v1::SetProgramPolicyRequest& c) {
 
 absl::Status ValidateProposeGrant(const v1::ProposeGrantRequest& c) {
   RELIEF_RETURN_IF_ERROR(ValidateRequestId(c.request_id()));
-  RELIEF_RETURN_IF_ERROR(ValidateDossierIdShape(c.dossier_id()));
+  RELIEF_RETURN_IF_ERROR(ValidateDossierId(c.dossier_id()));
   RELIEF_RETURN_IF_ERROR(ValidateProgramCode(c.program()));
   RELIEF_RETURN_IF_ERROR(ValidateOrgCode("unit_code", c.unit_code()));
   if (!IsValidFundSource(c.fund_source())) {
@@ -234,7 +218,7 @@ absl::Status ValidateVoidGrant(const v1::VoidGrantRequest& c) {
 
 absl::Status ValidateRecordExternalAid(const v1::RecordExternalAidRequest& c) {
   RELIEF_RETURN_IF_ERROR(ValidateRequestId(c.request_id()));
-  RELIEF_RETURN_IF_ERROR(ValidateDossierIdShape(c.dossier_id()));
+  RELIEF_RETURN_IF_ERROR(ValidateDossierId(c.dossier_id()));
   RELIEF_RETURN_IF_ERROR(ValidateProgramCode(c.program()));
   if (c.year() < 2000 || c.year() > 2100) {
     return InvalidArgument(v1::YEAR_INVALID, "year must be 2000..2100");

@@ -17,6 +17,12 @@ namespace relief {
 
 inline constexpr absl::string_view kReasonPayloadUrl = "relief.v1.ErrorReason";
 
+// Returns the status of `expr` from the enclosing function if it is not OK.
+#define RELIEF_RETURN_IF_ERROR(expr)                   \
+  do {                                                 \
+    if (absl::Status _s = (expr); !_s.ok()) return _s; \
+  } while (0)
+
 // Builds a rejection. REQUIRES: code != kOk.
 absl::Status Reject(absl::StatusCode code, v1::ErrorReason reason,
                     absl::string_view message);
