@@ -277,7 +277,7 @@ class Bench {
       }
     }
     // Start from settled projections, so the lag measured is this load's.
-    if (WaitForProjections(query.get(), Head(query.get())) < 0) {
+    if (WaitForProjections(query.get(), Head(query.get()), Clock::now()) < 0) {
       result.errors.push_back("projections did not settle before the run");
       return result;
     }
@@ -374,9 +374,12 @@ class Bench {
     ready.arrive_and_wait();
     for (std::thread& thread : threads) thread.join();
     result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    const Clock::time_point stopped = Clock::now();
+    const uint64_t head_at_stop = Head(query.get());
     load_done = true;
     sampler.join();
-    result.catch_up_ms = WaitForProjections(query.get(), Head(query.get()));
+    result.catch_up_ms =
+        WaitForProjections(query.get(), head_at_stop, stopped);
     std::sort(lags.begin(), lags.end());
     result.lag_samples = lags.size();
     if (!lags.empty()) {
@@ -511,11 +514,10 @@ class Bench {
     return status.ok() ? response.head_sequence() : 0;
   }
 
-  // Milliseconds until every projection's checkpoint reached `target`, or
-  // -1 after kCatchUpLimit.
-  double WaitForProjections(v1::QueryService::Stub* query,
-                            uint64_t target) const {
-    const Clock::time_point start = Clock::now();
+  // Milliseconds from `start` until every projection's checkpoint reached
+  // `target`, or -1 after kCatchUpLimit.
+  double WaitForProjections(v1::QueryService::Stub* query, uint64_t target,
+                            Clock::time_point start) const {
     while (Clock::now() - start < kCatchUpLimit) {
       grpc::ClientContext context;
       Prepare(&context, token_);

@@ -536,6 +536,12 @@ TEST_F(FundsTest, RejectionsLeaveTheHeadUnchanged) {
                    StatusCode::INVALID_ARGUMENT, v1::AMOUNT_INVALID,
                    absl::StrCat("allocate ", amount));
   }
+  ExpectRejected(receive("sd.nowhere", kDonations, 100),
+                 StatusCode::NOT_FOUND, v1::ORG_UNIT_NOT_FOUND,
+                 "receive at an unknown unit");
+  ExpectRejected(allocate("sd", "sd.nowhere", kDonations, 100),
+                 StatusCode::NOT_FOUND, v1::ORG_UNIT_NOT_FOUND,
+                 "allocate to an unknown unit");
   ExpectRejected(receive("sd", v1::FUND_SOURCE_UNSPECIFIED, 100),
                  StatusCode::INVALID_ARGUMENT, v1::FUND_SOURCE_INVALID,
                  "no fund source");
