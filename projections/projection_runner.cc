@@ -174,7 +174,10 @@ void ProjectionRunner::Run() {
 absl::Status ProjectionRunner::ApplyChunk(uint64_t to) {
   const uint64_t from = applied() + 1;
   // One batch for the chunk: every projection's changes and checkpoints.
-  rocksdb::WriteBatchWithIndex batch;
+  // overwrite_key: a key updated many times in one chunk (a busy pool's
+  // balance) keeps one entry, so reading it back stays O(log n), not O(n).
+  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0,
+                                     /*overwrite_key=*/true);
   std::vector<ProjectionTxn> txns;
   txns.reserve(projections_.size());
   for (const auto& p : projections_) {

@@ -67,7 +67,7 @@ absl::Status ValidateDossierId(absl::string_view id) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateNationalId(absl::string_view id) {
+absl::Status ValidateNationalId(absl::string_view id, int today_yyyymmdd) {
   if (id.size() != 18) {
     return BadId(absl::StrCat("it has ", id.size(),
                               " characters; a resident ID has 18"));
@@ -91,6 +91,9 @@ absl::Status ValidateNationalId(absl::string_view id) {
   if (year < 1900 || date.year() != year || date.month() != month ||
       date.day() != day) {
     return BadId("characters 7-14 are not a real birth date (YYYYMMDD)");
+  }
+  if (today_yyyymmdd != 0 && year * 10000 + month * 100 + day > today_yyyymmdd) {
+    return BadId("characters 7-14 are a birth date in the future");
   }
   static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
                                        3, 7, 9, 10, 5, 8, 4, 2};

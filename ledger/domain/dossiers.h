@@ -23,8 +23,10 @@ struct CommandContext;
 
 // 18 characters: a 6-digit region, a real birth date YYYYMMDD (1900 on),
 // a 3-digit sequence and the check character (0-9 or X; 'x' is accepted
-// and means X) that GB 11643 computes from the first 17.
-absl::Status ValidateNationalId(absl::string_view id);
+// and means X) that GB 11643 computes from the first 17. With
+// `today_yyyymmdd` (the caller's date; pure code reads no clock) a birth
+// date after it is refused too.
+absl::Status ValidateNationalId(absl::string_view id, int today_yyyymmdd = 0);
 // The canonical form: upper-case X. REQUIRES: ValidateNationalId OK.
 std::string CanonicalNationalId(absl::string_view id);
 // "370802********123X": region kept, birth date and sequence hidden.

@@ -24,6 +24,16 @@ TEST(NationalIdTest, AcceptsValidIds) {
   EXPECT_EQ(MaskNationalId(kId2), "370802********1232");
 }
 
+TEST(NationalIdTest, RejectsBirthDatesAfterToday) {
+  // Born 1 January 2149: a valid check character, an impossible person.
+  EXPECT_TRUE(ValidateNationalId("110105214901010027").ok());
+  EXPECT_EQ(ReasonOf(ValidateNationalId("110105214901010027", 20261124)),
+            v1::NATIONAL_ID_INVALID);
+  EXPECT_TRUE(ValidateNationalId(kId1, 20261124).ok());
+  EXPECT_TRUE(ValidateNationalId(kId1, 19491231).ok());  // born today
+  EXPECT_FALSE(ValidateNationalId(kId1, 19491230).ok());
+}
+
 TEST(NationalIdTest, RejectsInvalidIdsWithoutEchoingThem) {
   for (const char* bad :
        {"", "1101051949123100", "11010519491231002X1", "110105194912310021",

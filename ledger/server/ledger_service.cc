@@ -4,6 +4,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "ledger/domain/decider.h"
 #include "ledger/domain/dossiers.h"
 #include "ledger/store/sha256.h"
@@ -21,7 +24,14 @@ using Results = absl::StatusOr<std::vector<v1::CommandResult>>;
 absl::Status ProtectNationalId(absl::string_view key, v1::Command* command) {
   if (!command->has_register_dossier()) return absl::OkStatus();
   v1::RegisterDossierRequest* r = command->mutable_register_dossier();
-  if (auto s = ValidateNationalId(r->national_id()); !s.ok()) return s;
+  const absl::CivilDay today = absl::ToCivilDay(
+      absl::Now(), absl::FixedTimeZone(8 * 60 * 60));  // China time
+  if (auto s = ValidateNationalId(
+          r->national_id(), static_cast<int>(today.year() * 10000 +
+                                             today.month() * 100 + today.day()));
+      !s.ok()) {
+    return s;
+  }
   const std::string id = CanonicalNationalId(r->national_id());
   r->set_national_id_hmac(HmacSha256(key, id));
   r->set_national_id_masked(MaskNationalId(id));

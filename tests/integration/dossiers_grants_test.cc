@@ -347,10 +347,8 @@ TEST_F(DossiersGrantsTest, OneDossierPerPersonAndTheIdNeverInClear) {
   EXPECT_THAT(log, Not(HasSubstr(typo.substr(0, 14))));
 }
 
-// Disabled: the server accepts it today (ValidateNationalId checks only
-// year >= 1900 and a valid calendar day), though the API promises "a real
-// birth date". Reported to ledger/; enable once it is checked.
-TEST_F(DossiersGrantsTest, DISABLED_BirthDateInTheFutureIsInvalid) {
+// A valid check character on a person not yet born: refused.
+TEST_F(DossiersGrantsTest, BirthDateInTheFutureIsInvalid) {
   const std::string born_2149 = NationalId("11010521490101002");
   ExpectRejected(
       [&] {
