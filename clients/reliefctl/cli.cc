@@ -76,10 +76,12 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   key->needs(cert);
   app.add_option("--tls-server-name", options.tls_server_name,
                  "expected server name in its certificate (TLS only)");
-  app.add_option("--timeout", options.timeout_seconds,
-                 "deadline of each RPC, in seconds")
-      ->capture_default_str()
-      ->check(CLI::Range(0.001, 3600.0));
+  CLI::Option* timeout =
+      app.add_option("--timeout", options.timeout_seconds,
+                     "deadline of each RPC, in seconds (batch disburse: "
+                     "300 unless given)")
+          ->capture_default_str()
+          ->check(CLI::Range(0.001, 3600.0));
 
   // Subcommands inherit the footer set when they are created.
   app.footer(
@@ -93,6 +95,10 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   AddFundsCommands(app, &selected);
   AddFundQueryCommands(app, &selected);
   AddDossierCommands(app, &selected);
+  AddProgramCommands(app, &selected);
+  AddGrantCommands(app, &selected);
+  AddNoticeReportCommands(app, &selected);
+  AddBatchCommands(app, &selected);
   app.footer(kFooter);
 
   try {
@@ -101,6 +107,7 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
     const int code = app.exit(e, out, err);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  options.timeout_given = timeout->count() > 0;
   if (!selected) {  // a group without its subcommand; CLI11 catches this
     err << app.help();
     return kExitUsage;

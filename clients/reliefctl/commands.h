@@ -7,12 +7,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/string_view.h"
 #include "clients/reliefctl/names.h"
 #include "clients/reliefctl/session.h"
 #include "relief/v1/ledger_service.pb.h"
@@ -28,6 +30,13 @@ void AddAuditCommands(CLI::App& app, Action* selected);
 void AddFundsCommands(CLI::App& app, Action* selected);
 void AddFundQueryCommands(CLI::App& app, Action* selected);
 void AddDossierCommands(CLI::App& app, Action* selected);
+void AddProgramCommands(CLI::App& app, Action* selected);
+void AddGrantCommands(CLI::App& app, Action* selected);  // grant, aid
+void AddNoticeReportCommands(CLI::App& app, Action* selected);  // notice, report
+void AddBatchCommands(CLI::App& app, Action* selected);
+
+// "2024-07-15" -> 20240715 for a real date in 2000..2100; else nullopt.
+std::optional<int> ParseDate(absl::string_view text);
 
 // --request-id on a command subcommand; validated like the server does.
 CLI::Option* AddRequestIdOption(CLI::App& command, std::string* request_id);

@@ -38,6 +38,9 @@ struct GlobalOptions {
   std::string tls_key;
   std::string tls_server_name;
   double timeout_seconds = kDefaultTimeoutSeconds;
+  // True when --timeout was given: a command with a longer default of its
+  // own (batch disburse) then uses the given one.
+  bool timeout_given = false;
 };
 
 // The bearer token, first found of: --token; the file named by --token-file;

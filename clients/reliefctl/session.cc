@@ -7,6 +7,7 @@
 #include "clients/reliefctl/errors.h"
 #include "clients/reliefctl/names.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/domain/limits.h"
 
 namespace reliefctl {
 
@@ -40,6 +41,11 @@ absl::StatusOr<std::unique_ptr<Session>> Session::Open(
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
+  // A 10,000-line DisburseBatch with long memos, and the unpaged
+  // public-notice list of a large subtree, can pass gRPC's default 4 MiB;
+  // the server sends and accepts up to limits::kMaxMessageBytes.
+  arguments.SetMaxSendMessageSize(relief::limits::kMaxMessageBytes);
+  arguments.SetMaxReceiveMessageSize(relief::limits::kMaxMessageBytes);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(options.server, credentials, arguments);
   return std::unique_ptr<Session>(
@@ -59,8 +65,18 @@ Session::Session(const GlobalOptions& options, std::string token,
       err_(err) {}
 
 void Session::Prepare(grpc::ClientContext* context) const {
+  Prepare(context, options_.timeout_seconds);
+}
+
+double Session::TimeoutOr(double command_default_seconds) const {
+  return options_.timeout_given ? options_.timeout_seconds
+                                : command_default_seconds;
+}
+
+void Session::Prepare(grpc::ClientContext* context,
+                      double timeout_seconds) const {
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::duration<double>(options_.timeout_seconds));
+      std::chrono::duration<double>(timeout_seconds));
   context->set_deadline(std::chrono::system_clock::now() + timeout);
   context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
 }

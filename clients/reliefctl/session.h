@@ -37,6 +37,10 @@ class Session {
 
   // Deadline and credentials on a fresh context.
   void Prepare(grpc::ClientContext* context) const;
+  // The same with this deadline instead of --timeout's.
+  void Prepare(grpc::ClientContext* context, double timeout_seconds) const;
+  // --timeout when given, else `command_default_seconds`.
+  double TimeoutOr(double command_default_seconds) const;
 
   // Prints a failed RPC to err (see errors.h) and returns its exit code.
   // `request_id`, for commands, is printed so a person can retry with it.
