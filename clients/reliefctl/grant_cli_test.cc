@@ -101,10 +101,6 @@ class FakeLedger final : public relief::v1::LedgerService::Service {
     seen_->propose = *request;
     Done(response->mutable_result(), 42);
     response->set_grant_id("g42");
-    // "old-server": a reply without the notice end (reliefd at this commit).
-    if (request->memo() != "old-server") {
-      response->set_notice_ends_unix_micros(kNoticeEnds);
-    }
     return Status::OK;
   }
 
@@ -407,14 +403,6 @@ TEST_F(GrantCliTest, GrantProposePrintsIdAndNoticeEndInChinaTime) {
   EXPECT_EQ(seen_.propose.goods_quantity(), 2);
   EXPECT_EQ(seen_.propose.request_id(), "p-1");
   EXPECT_TRUE(Has("\"grant_id\":\"g42\""));
-
-  // The notice end read from the grant when the reply lacks it.
-  EXPECT_EQ(Run({"grant", "propose", "--dossier", "d17", "--program",
-                 "education", "--unit", "jining", "--source", "donations",
-                 "--amount", "2000", "--memo", "old-server"}),
-            0)
-      << err_.str();
-  EXPECT_TRUE(Has("2024-11-24 18:14:03 (UTC+8)")) << out_.str();
 
   EXPECT_EQ(
       Run({"grant", "propose", "--dossier", "d99", "--program", "education",

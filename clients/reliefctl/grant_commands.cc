@@ -54,10 +54,11 @@ int RunPropose(Session& session, relief::v1::ProposeGrantRequest request,
       },
       &response);
   if (code != kExitOk) return code;
-  if (response.notice_ends_unix_micros() == 0) {
-    // Servers that leave the field unset (seen with reliefd at this
-    // commit): the grant's read model has it. Best effort; the proposal is
-    // made either way.
+  if (session.json()) return session.PrintJson(response);
+  // The notice end is in the grant's read model. Best effort: the proposal
+  // is made either way.
+  int64_t notice_ends = 0;
+  {
     relief::v1::GetGrantRequest get;
     get.set_grant_id(response.grant_id());
     get.set_min_sequence(response.result().first_sequence());
@@ -65,11 +66,9 @@ int RunPropose(Session& session, relief::v1::ProposeGrantRequest request,
     grpc::ClientContext context;
     session.Prepare(&context);
     if (session.query().GetGrant(&context, get, &grant).ok()) {
-      response.set_notice_ends_unix_micros(
-          grant.grant().notice_ends_unix_micros());
+      notice_ends = grant.grant().notice_ends_unix_micros();
     }
   }
-  if (session.json()) return session.PrintJson(response);
   PrintCommandResult(
       session,
       absl::StrCat(
@@ -83,9 +82,9 @@ int RunPropose(Session& session, relief::v1::ProposeGrantRequest request,
       response.result(), request.request_id(),
       {{"grant id", response.grant_id()},
        {"notice ends 公示截止",
-        response.notice_ends_unix_micros() == 0
+        notice_ends == 0
             ? "unknown; see reliefctl grant show"
-            : absl::StrCat(FormatChinaTime(response.notice_ends_unix_micros()),
+            : absl::StrCat(FormatChinaTime(notice_ends),
                            " (UTC+8); another finance officer posts it "
                            "after")}});
   return kExitOk;

@@ -52,6 +52,8 @@ class ReliefServer {
   ~ReliefServer();
 
   int port() const { return port_; }
+  // Test seam: the ledger's storage (e.g. to inject a failing write).
+  EventLog* event_log_for_testing() const { return log_.get(); }
   const std::string& admin_token_path() const { return admin_token_path_; }
   // Blocks until Shutdown() is called from another thread.
   void Wait();

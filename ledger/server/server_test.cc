@@ -15,6 +15,8 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "ledger/domain/rejection.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "relief/v1/ledger_service.grpc.pb.h"
 #include "relief/v1/query_service.grpc.pb.h"
 
 namespace relief {
@@ -121,6 +123,59 @@ TEST(ServerTest, UndecodableRequestChangesNothing) {
   std::printf("undecodable request: code %d, %s\n", status.error_code(),
               status.error_message().c_str());
   EXPECT_EQ(head(), before);
+}
+
+// A failed write is sticky: the command fails UNAVAILABLE, later ones too,
+// health says NOT_SERVING, and GetStatus names the writer's failure.
+TEST(ServerTest, FailedWriteStopsWritesAndHealth) {
+  ServerOptions options;
+  options.data_dir = TempDir();
+  options.listen = "127.0.0.1:0";
+  auto server = ReliefServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::string token = Slurp((*server)->admin_token_path());
+  token.erase(token.find_last_not_of("\n") + 1);
+  auto channel = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()),
+      grpc::InsecureChannelCredentials());
+  auto health = [&] {
+    auto stub = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    EXPECT_TRUE(stub->Check(&context, request, &response).ok());
+    return response.status();
+  };
+  auto register_unit = [&](const std::string& code) {
+    auto stub = v1::LedgerService::NewStub(channel);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::RegisterOrgUnitRequest request;
+    request.set_request_id("r-" + code);
+    request.set_code(code);
+    request.set_name_zh("省总工会");
+    request.set_level(v1::ORG_LEVEL_PROVINCE);
+    v1::RegisterOrgUnitResponse response;
+    return stub->RegisterOrgUnit(&context, request, &response);
+  };
+  EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::SERVING);
+  ASSERT_TRUE(register_unit("sd").ok());
+  (*server)->event_log_for_testing()->FailWritesForTesting(
+      absl::UnavailableError("injected: No space left on device"));
+  grpc::Status failed = register_unit("hn");
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(failed.error_message().find("WRITER_STOPPED"), std::string::npos);
+  EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  (*server)->event_log_for_testing()->FailWritesForTesting(absl::OkStatus());
+  EXPECT_EQ(register_unit("js").error_code(), grpc::StatusCode::UNAVAILABLE);
+  auto query = v1::QueryService::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  v1::GetStatusResponse status;
+  ASSERT_TRUE(query->GetStatus(&context, {}, &status).ok());
+  EXPECT_EQ(status.writer_state(), v1::WRITER_STATE_FAILED);
+  EXPECT_NE(status.writer_error().find("No space left"), std::string::npos);
+  EXPECT_EQ(status.head_sequence(), 2u);  // admin token + "sd"
 }
 
 class TlsTest : public ::testing::Test {
