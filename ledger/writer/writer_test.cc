@@ -239,6 +239,69 @@ TEST_F(WriterTest, MismatchedSnapshotFallsBackToFullReplay) {
   EXPECT_EQ(state, ExportState(false));
 }
 
+TEST_F(WriterTest, WriterVoidsExpiredProposalsFromItsClock) {
+  ASSERT_TRUE(writer_->SubmitAndWait(Of({Register("sd")})).ok());
+  v1::Command money;
+  auto* m = money.mutable_receive_funds();
+  m->set_request_id("m");
+  m->set_unit_code("sd");
+  m->set_fund_source(v1::FUND_SOURCE_DONATIONS);
+  m->set_amount_fen(1'000'000);
+  m->set_payer("企业");
+  v1::Command policy;
+  policy.mutable_set_program_policy()->set_request_id("p");
+  auto* p = policy.mutable_set_program_policy()->mutable_policy();
+  p->set_program("living");
+  p->set_name_zh("生活救助");
+  p->set_effective_date(20230101);
+  p->set_min_amount_fen(1);
+  p->set_max_amount_fen(100'000);
+  p->set_grants_per_year(3);
+  p->add_fund_sources(v1::FUND_SOURCE_DONATIONS);
+  p->set_notice_days(1);
+  p->set_expiry_days(2);
+  p->set_allow_cash(true);
+  v1::Command dossier;
+  auto* d = dossier.mutable_register_dossier();
+  d->set_request_id("d");
+  d->set_unit_code("sd");
+  d->set_name("孙七");
+  d->set_category(v1::HARDSHIP_CATEGORY_OTHER);
+  d->set_household_size(1);
+  d->set_national_id_hmac(std::string(32, 'h'));
+  d->set_national_id_masked("370802********1232");
+  auto setup = writer_->SubmitAndWait(Of({money, policy, dossier}));
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  v1::Command grant;
+  auto* g = grant.mutable_propose_grant();
+  g->set_request_id("g");
+  g->set_dossier_id("d" + std::to_string((*setup)[2].first_sequence()));
+  g->set_program("living");
+  g->set_unit_code("sd");
+  g->set_fund_source(v1::FUND_SOURCE_DONATIONS);
+  g->set_amount_fen(50'000);
+  auto proposed = writer_->SubmitAndWait(Of({grant}));
+  ASSERT_TRUE(proposed.ok()) << proposed.status();
+  const uint64_t grant_sequence = (*proposed)[0].first_sequence();
+
+  // Two days later the next group begins by voiding the proposal, as
+  // "system", before the command that woke the writer.
+  now_ += int64_t{2} * 86400 * 1000000;
+  auto next = writer_->SubmitAndWait(Of({Register("hn")}));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ((*next)[0].first_sequence(), grant_sequence + 2);
+  std::vector<v1::EventEnvelope> tail;
+  ASSERT_TRUE(log_->List(grant_sequence, 0, false, 10,
+                         [&](v1::EventEnvelope e) { tail.push_back(e); })
+                  .ok());
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].actor(), "system");
+  EXPECT_TRUE(tail[0].event().grant_voided().expired());
+  EXPECT_EQ(tail[0].event().grant_voided().grant_id(),
+            "g" + std::to_string(grant_sequence));
+  EXPECT_TRUE(log_->Verify().ok);
+}
+
 TEST_F(WriterTest, StopRefusesNewWork) {
   writer_->Stop();
   absl::Status s = writer_->Submit(Of({Register("a")}));
