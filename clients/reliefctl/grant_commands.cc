@@ -134,8 +134,8 @@ void AddGrantCommands(CLI::App& app, Action* selected) {
         "Propose a grant: checks the policy, the yearly limit across all "
         "units and external aid, and reserves the amount in the paying "
         "unit's pool; prints the grant id and when its public notice ends "
-        "(LedgerService.ProposeGrant; if the reply lacks the notice end, it "
-        "is read with QueryService.GetGrant, also for --json)");
+        "(LedgerService.ProposeGrant, then QueryService.GetGrant for the "
+        "notice end; --json prints the ProposeGrant reply)");
     propose->add_option("--dossier", state->dossier, "dossier id, e.g. d17")
         ->required();
     propose
