@@ -1,6 +1,9 @@
 #include "clients/reliefctl/options.h"
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -78,9 +81,20 @@ TEST(ResolveTokenTest, MissingFileSaysWhereItLooked) {
 }
 
 TEST(ResolveTokenTest, DefaultFileIsNamed) {
+  // Run where no ./data/admin.token can exist: a fresh empty directory.
+  std::string dir = ::testing::TempDir() + "/resolve_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  char previous[4096];
+  ASSERT_NE(getcwd(previous, sizeof(previous)), nullptr);
+  ASSERT_EQ(chdir(dir.c_str()), 0);
+  const char* env = std::getenv("RELIEF_TOKEN");
+  const std::string saved = env != nullptr ? env : "";
+  unsetenv("RELIEF_TOKEN");
   GlobalOptions options;  // no token, no file: ./data/admin.token
   const auto token = ResolveToken(options);
-  if (token.ok()) GTEST_SKIP() << "a ./data/admin.token exists here";
+  if (env != nullptr) setenv("RELIEF_TOKEN", saved.c_str(), 1);
+  ASSERT_EQ(chdir(previous), 0);
+  ASSERT_FALSE(token.ok());
   EXPECT_NE(std::string(token.status().message()).find("./data/admin.token"),
             std::string::npos);
 }
