@@ -78,6 +78,7 @@ TXT
     echo "== build and test with AddressSanitizer + UndefinedBehaviorSanitizer"
     build build-asan -DRELIEF_SANITIZE=ON
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+      LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp" \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest -j "$JOBS" --output-on-failure --timeout 900)
     ;;

@@ -210,7 +210,7 @@ class TlsTest : public ::testing::Test {
       ssl.pem_private_key = Slurp(dir_ + "/client.key");
       ssl.pem_cert_chain = Slurp(dir_ + "/client.pem");
     }
-    auto channel = grpc::CreateChannel("localhost:" + std::to_string(port),
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                        grpc::SslCredentials(ssl));
     auto stub = v1::QueryService::NewStub(channel);
     grpc::ClientContext context;
