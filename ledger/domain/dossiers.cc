@@ -55,16 +55,7 @@ absl::Status RequireDossier(const State& state, absl::string_view id,
 }  // namespace
 
 absl::Status ValidateDossierId(absl::string_view id) {
-  bool ok = id.size() >= 2 && id.size() <= 21 && id[0] == 'd';
-  for (size_t i = 1; ok && i < id.size(); ++i) {
-    ok = absl::ascii_isdigit(static_cast<unsigned char>(id[i]));
-  }
-  if (!ok) {
-    return InvalidArgument(v1::FIELD_INVALID,
-                           "dossier_id must look like 'd1234' (as returned by "
-                           "RegisterDossier)");
-  }
-  return absl::OkStatus();
+  return ValidateSequenceId("dossier_id", 'd', id, "RegisterDossier");
 }
 
 absl::Status ValidateNationalId(absl::string_view id, int today_yyyymmdd) {

@@ -54,16 +54,7 @@ std::string DateText(int64_t unix_micros) {
 }
 
 absl::Status ValidateGrantId(absl::string_view id) {
-  bool ok = id.size() >= 2 && id.size() <= 21 && id[0] == 'g';
-  for (size_t i = 1; ok && i < id.size(); ++i) {
-    ok = absl::ascii_isdigit(static_cast<unsigned char>(id[i]));
-  }
-  if (!ok) {
-    return InvalidArgument(v1::FIELD_INVALID,
-                           "grant_id must look like 'g1234' (as returned by "
-                           "ProposeGrant)");
-  }
-  return absl::OkStatus();
+  return ValidateSequenceId("grant_id", 'g', id, "ProposeGrant");
 }
 
 v1::Posting GrantPosting(const v1::GrantProposed& g, v1::PostingPhase phase) {

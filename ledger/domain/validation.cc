@@ -123,6 +123,20 @@ absl::Status ValidatePrincipalName(absl::string_view name) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateSequenceId(absl::string_view field, char prefix,
+                                absl::string_view id,
+                                absl::string_view returned_by) {
+  bool ok = id.size() >= 2 && id.size() <= 21 && id[0] == prefix;
+  for (size_t i = 1; ok && i < id.size(); ++i) ok = id[i] >= '0' && id[i] <= '9';
+  if (!ok) {
+    return InvalidArgument(
+        v1::FIELD_INVALID,
+        absl::StrCat(field, " must look like '", std::string(1, prefix),
+                     "1234' (as returned by ", returned_by, ")"));
+  }
+  return absl::OkStatus();
+}
+
 absl::string_view ParentPartOf(absl::string_view code) {
   size_t dot = code.rfind('.');
   if (dot == absl::string_view::npos) return {};

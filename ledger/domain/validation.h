@@ -30,6 +30,13 @@ absl::Status ValidatePrincipalName(absl::string_view name);
 // Code points in a UTF-8 string (continuation bytes are not counted).
 size_t Utf8Length(absl::string_view text);
 
+// An id the ledger made from an event's sequence: `prefix` then 1..20
+// digits ("d1234", "g1234"). INVALID_ARGUMENT naming `field` and the RPC
+// that returns such ids otherwise.
+absl::Status ValidateSequenceId(absl::string_view field, char prefix,
+                                absl::string_view id,
+                                absl::string_view returned_by);
+
 // The parent part of a dotted code ("a.b.c" -> "a.b"); empty for a root.
 absl::string_view ParentPartOf(absl::string_view code);
 
