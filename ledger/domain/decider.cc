@@ -9,6 +9,7 @@
 #include "ledger/domain/funds.h"
 #include "ledger/domain/grants.h"
 #include "ledger/domain/limits.h"
+#include "ledger/domain/loans.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/domain/validation.h"
 
@@ -276,6 +277,20 @@ absl::string_view RequestIdOf(const v1::Command& command) {
       return command.void_grant().request_id();
     case v1::Command::kRecordExternalAid:
       return command.record_external_aid().request_id();
+    case v1::Command::kSetLoanProduct:
+      return command.set_loan_product().request_id();
+    case v1::Command::kDisburseLoan:
+      return command.disburse_loan().request_id();
+    case v1::Command::kRecordLoanRepayment:
+      return command.record_loan_repayment().request_id();
+    case v1::Command::kReverseLoanRepayment:
+      return command.reverse_loan_repayment().request_id();
+    case v1::Command::kProposeLoanWriteOff:
+      return command.propose_loan_write_off().request_id();
+    case v1::Command::kApproveLoanWriteOff:
+      return command.approve_loan_write_off().request_id();
+    case v1::Command::kRescheduleLoan:
+      return command.reschedule_loan().request_id();
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -318,6 +333,20 @@ absl::Status ValidateCommand(const v1::Command& command) {
       return ValidateVoidGrant(command.void_grant());
     case v1::Command::kRecordExternalAid:
       return ValidateRecordExternalAid(command.record_external_aid());
+    case v1::Command::kSetLoanProduct:
+      return ValidateSetLoanProduct(command.set_loan_product());
+    case v1::Command::kDisburseLoan:
+      return ValidateDisburseLoan(command.disburse_loan());
+    case v1::Command::kRecordLoanRepayment:
+      return ValidateRecordLoanRepayment(command.record_loan_repayment());
+    case v1::Command::kReverseLoanRepayment:
+      return ValidateReverseLoanRepayment(command.reverse_loan_repayment());
+    case v1::Command::kProposeLoanWriteOff:
+      return ValidateProposeLoanWriteOff(command.propose_loan_write_off());
+    case v1::Command::kApproveLoanWriteOff:
+      return ValidateApproveLoanWriteOff(command.approve_loan_write_off());
+    case v1::Command::kRescheduleLoan:
+      return ValidateRescheduleLoan(command.reschedule_loan());
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -367,6 +396,20 @@ absl::Status Decide(const State& state, const v1::Command& command,
       return DecideVoidGrant(state, command.void_grant(), events);
     case v1::Command::kRecordExternalAid:
       return DecideRecordExternalAid(state, command.record_external_aid(), events);
+    case v1::Command::kSetLoanProduct:
+      return DecideSetLoanProduct(state, command.set_loan_product(), events);
+    case v1::Command::kDisburseLoan:
+      return DecideDisburseLoan(state, command.disburse_loan(), context, events);
+    case v1::Command::kRecordLoanRepayment:
+      return DecideRecordLoanRepayment(state, command.record_loan_repayment(), context, events);
+    case v1::Command::kReverseLoanRepayment:
+      return DecideReverseLoanRepayment(state, command.reverse_loan_repayment(), events);
+    case v1::Command::kProposeLoanWriteOff:
+      return DecideProposeLoanWriteOff(state, command.propose_loan_write_off(), context, events);
+    case v1::Command::kApproveLoanWriteOff:
+      return DecideApproveLoanWriteOff(state, command.approve_loan_write_off(), context, events);
+    case v1::Command::kRescheduleLoan:
+      return DecideRescheduleLoan(state, command.reschedule_loan(), context, events);
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -467,6 +510,15 @@ void Evolve(State& state, const v1::Event& event, uint64_t sequence) {
     case v1::Event::kGrantVoided:
     case v1::Event::kExternalAidRecorded:
       EvolveGrant(state, event, sequence);
+      return;
+    case v1::Event::kLoanProductSet:
+    case v1::Event::kLoanDisbursed:
+    case v1::Event::kLoanRepaymentRecorded:
+    case v1::Event::kLoanRepaymentReversed:
+    case v1::Event::kLoanWriteOffProposed:
+    case v1::Event::kLoanWrittenOff:
+    case v1::Event::kLoanRescheduled:
+      EvolveLoan(state, event, sequence);
       return;
     case v1::Event::KIND_NOT_SET:
       break;

@@ -151,6 +151,64 @@ void State::PutGrant(GrantState grant) {
   RestoreGrant(id, std::move(grant));
 }
 
+const LoanStateMessage* State::FindLoan(absl::string_view loan_id) const {
+  auto it = loans_.find(loan_id);
+  return it == loans_.end() ? nullptr : &it->second;
+}
+
+const LoanProductState* State::FindLoanProduct(
+    absl::string_view product) const {
+  auto it = loan_products_.find(product);
+  return it == loan_products_.end() ? nullptr : &it->second;
+}
+
+const std::string* State::ActiveLoanOf(absl::string_view id_hmac) const {
+  auto it = active_loans_.lower_bound({std::string(id_hmac), std::string()});
+  if (it == active_loans_.end() || it->first != id_hmac) return nullptr;
+  return &it->second;
+}
+
+namespace {
+bool LoanOutstanding(const LoanStateMessage& loan) {
+  return !loan.has_written_off() &&
+         loan.disbursed().principal_fen() - loan.principal_repaid_fen() -
+                 loan.written_off_fen() > 0;
+}
+}  // namespace
+
+void State::RestoreLoan(const std::string& id,
+                        std::optional<LoanStateMessage> value) {
+  if (auto it = loans_.find(id); it != loans_.end()) {
+    active_loans_.erase({it->second.disbursed().national_id_hmac(), id});
+    loans_.erase(it);
+  }
+  if (value.has_value()) {
+    if (LoanOutstanding(*value)) {
+      active_loans_.insert({value->disbursed().national_id_hmac(), id});
+    }
+    loans_.emplace(id, std::move(*value));
+  }
+}
+
+void State::PutLoan(LoanStateMessage loan) {
+  std::string id = loan.disbursed().loan_id();
+  auto it = loans_.find(id);
+  undo_.push_back(LoanBefore{
+      id, it == loans_.end() ? std::nullopt
+                             : std::optional<LoanStateMessage>(it->second)});
+  RestoreLoan(id, std::move(loan));
+}
+
+void State::PutLoanProduct(LoanProductState product) {
+  std::string name = product.product();
+  auto it = loan_products_.find(name);
+  undo_.push_back(LoanProductBefore{
+      name, it == loan_products_.end()
+                ? std::nullopt
+                : std::optional<LoanProductState>(it->second)});
+  loan_products_[name] = std::move(product);
+}
+
 void State::SetAidCount(absl::string_view id_hmac, absl::string_view program,
                         int year, uint32_t count) {
   std::string key = AidKey(id_hmac, program, year);
@@ -252,6 +310,14 @@ void State::RollbackTo(size_t mark) {
       }
     } else if (auto* g = std::get_if<GrantBefore>(&entry)) {
       RestoreGrant(g->grant_id, std::move(g->before));
+    } else if (auto* l = std::get_if<LoanBefore>(&entry)) {
+      RestoreLoan(l->loan_id, std::move(l->before));
+    } else if (auto* lp = std::get_if<LoanProductBefore>(&entry)) {
+      if (lp->before.has_value()) {
+        loan_products_[lp->product] = std::move(*lp->before);
+      } else {
+        loan_products_.erase(lp->product);
+      }
     } else if (auto* a = std::get_if<AidCountBefore>(&entry)) {
       if (a->before.has_value()) {
         aid_counts_[a->key] = *a->before;
@@ -331,6 +397,20 @@ void State::ExportTo(storage::v1::Snapshot* snapshot) const {
     c->set_key(key);
     c->set_count(count);
   }
+
+  std::vector<const LoanStateMessage*> loans;
+  loans.reserve(loans_.size());
+  for (const auto& [id, l] : loans_) loans.push_back(&l);
+  std::sort(loans.begin(), loans.end(), [](auto* a, auto* b) {
+    return a->disbursed_sequence() < b->disbursed_sequence();
+  });
+  for (const auto* l : loans) *snapshot->add_loans() = *l;
+
+  std::vector<const LoanProductState*> products;
+  for (const auto& [name, p] : loan_products_) products.push_back(&p);
+  std::sort(products.begin(), products.end(),
+            [](auto* a, auto* b) { return a->product() < b->product(); });
+  for (const auto* p : products) *snapshot->add_loan_products() = *p;
 }
 
 void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
@@ -352,6 +432,10 @@ void State::ImportFrom(const storage::v1::Snapshot& snapshot) {
     RestoreGrant(g.proposed().grant_id(), g);
   }
   for (const auto& c : snapshot.aid_counts()) aid_counts_[c.key()] = c.count();
+  for (const auto& l : snapshot.loans()) RestoreLoan(l.disbursed().loan_id(), l);
+  for (const auto& p : snapshot.loan_products()) {
+    loan_products_[p.product()] = p;
+  }
   undo_.clear();
 }
 

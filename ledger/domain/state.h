@@ -35,6 +35,8 @@ using MoneyEventState = storage::v1::MoneyEventState;
 using DossierState = storage::v1::DossierState;
 using ProgramState = storage::v1::ProgramState;
 using GrantState = storage::v1::GrantState;
+using LoanStateMessage = storage::v1::LoanState;
+using LoanProductState = storage::v1::LoanProductState;
 
 class State {
  public:
@@ -62,6 +64,11 @@ class State {
                     int year) const;
   // Pending grants whose expiry is at or before `now`, oldest first.
   std::vector<std::string> GrantsExpiredAt(int64_t now_unix_micros) const;
+  const LoanStateMessage* FindLoan(absl::string_view loan_id) const;
+  const LoanProductState* FindLoanProduct(absl::string_view product) const;
+  // The id of a loan with principal outstanding (not written off) of the
+  // person with this national-ID hash, or null.
+  const std::string* ActiveLoanOf(absl::string_view id_hmac) const;
   size_t unit_count() const { return units_.size(); }
   size_t principal_count() const { return principals_.size(); }
   size_t dossier_count() const { return dossiers_.size(); }
@@ -76,6 +83,8 @@ class State {
   void PutGrant(GrantState grant);
   void SetAidCount(absl::string_view id_hmac, absl::string_view program,
                    int year, uint32_t count);
+  void PutLoan(LoanStateMessage loan);
+  void PutLoanProduct(LoanProductState product);
 
   size_t Mark() const { return undo_.size(); }
   // REQUIRES: mark <= Mark().
@@ -122,7 +131,16 @@ class State {
     std::string key;
     std::optional<uint32_t> before;
   };
+  struct LoanBefore {
+    std::string loan_id;
+    std::optional<LoanStateMessage> before;
+  };
+  struct LoanProductBefore {
+    std::string product;
+    std::optional<LoanProductState> before;
+  };
   void RestoreGrant(const std::string& id, std::optional<GrantState> value);
+  void RestoreLoan(const std::string& id, std::optional<LoanStateMessage> value);
   void RestorePrincipal(const std::string& name,
                         std::optional<PrincipalState> before);
 
@@ -138,9 +156,14 @@ class State {
   // (expires, grant_id) of pending grants: the writer's expiry scan.
   std::set<std::pair<int64_t, std::string>> pending_by_expiry_;
   absl::flat_hash_map<std::string, uint32_t> aid_counts_;
+  absl::node_hash_map<std::string, LoanStateMessage> loans_;
+  absl::node_hash_map<std::string, LoanProductState> loan_products_;
+  // (national_id_hmac, loan_id) of loans with principal outstanding.
+  std::set<std::pair<std::string, std::string>> active_loans_;
   std::vector<std::variant<UnitBefore, PrincipalBefore, BalanceBefore,
                            MoneyEventBefore, DossierBefore, ProgramBefore,
-                           GrantBefore, AidCountBefore>>
+                           GrantBefore, AidCountBefore, LoanBefore,
+                           LoanProductBefore>>
       undo_;
 };
 

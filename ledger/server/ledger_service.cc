@@ -117,6 +117,21 @@ absl::Status AuthorizeCommand(const Principal& principal,
     case v1::Command::kRecordExternalAid:
       return PrincipalDirectory::Require(principal, {v1::ROLE_FINANCE_OFFICER},
                                          "handle grants");
+    case v1::Command::kSetLoanProduct:
+      return PrincipalDirectory::Require(
+          principal, {v1::ROLE_LOAN_OFFICER, v1::ROLE_FINANCE_OFFICER},
+          "set loan products");
+    case v1::Command::kDisburseLoan:
+    case v1::Command::kRecordLoanRepayment:
+    case v1::Command::kReverseLoanRepayment:
+    case v1::Command::kProposeLoanWriteOff:
+    case v1::Command::kRescheduleLoan:
+      return PrincipalDirectory::Require(principal, {v1::ROLE_LOAN_OFFICER},
+                                         "handle small loans");
+    case v1::Command::kApproveLoanWriteOff:
+      return PrincipalDirectory::Require(
+          principal, {v1::ROLE_LOAN_OFFICER, v1::ROLE_FINANCE_OFFICER},
+          "approve loan write-offs");
     case v1::Command::kRegisterDossier:
     case v1::Command::kUpdateDossier:
     case v1::Command::kExitDossier:
@@ -202,6 +217,74 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::RecordExternalAid(
   v1::Command command;
   *command.mutable_record_external_aid() = *request;
   return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::SetLoanProduct(
+    grpc::CallbackServerContext* context,
+    const v1::SetLoanProductRequest* request, v1::SetLoanProductResponse* response) {
+  v1::Command command;
+  *command.mutable_set_loan_product() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::ReverseLoanRepayment(
+    grpc::CallbackServerContext* context,
+    const v1::ReverseLoanRepaymentRequest* request, v1::ReverseLoanRepaymentResponse* response) {
+  v1::Command command;
+  *command.mutable_reverse_loan_repayment() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::ProposeLoanWriteOff(
+    grpc::CallbackServerContext* context,
+    const v1::ProposeLoanWriteOffRequest* request, v1::ProposeLoanWriteOffResponse* response) {
+  v1::Command command;
+  *command.mutable_propose_loan_write_off() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::ApproveLoanWriteOff(
+    grpc::CallbackServerContext* context,
+    const v1::ApproveLoanWriteOffRequest* request, v1::ApproveLoanWriteOffResponse* response) {
+  v1::Command command;
+  *command.mutable_approve_loan_write_off() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::RescheduleLoan(
+    grpc::CallbackServerContext* context,
+    const v1::RescheduleLoanRequest* request, v1::RescheduleLoanResponse* response) {
+  v1::Command command;
+  *command.mutable_reschedule_loan() = *request;
+  return Single(context, std::move(command), response);
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::DisburseLoan(
+    grpc::CallbackServerContext* context, const v1::DisburseLoanRequest* request,
+    v1::DisburseLoanResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_disburse_loan() = *request;
+  return Execute(context, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   // The loan is named after the event that disbursed it.
+                   response->set_loan_id(
+                       absl::StrCat("l", r[0].first_sequence()));
+                   *response->mutable_result() = std::move(r[0]);
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::RecordLoanRepayment(
+    grpc::CallbackServerContext* context,
+    const v1::RecordLoanRepaymentRequest* request,
+    v1::RecordLoanRepaymentResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_record_loan_repayment() = *request;
+  return Execute(context, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   response->set_repayment_id(
+                       absl::StrCat("r", r[0].first_sequence()));
+                   *response->mutable_result() = std::move(r[0]);
+                 });
 }
 
 grpc::ServerUnaryReactor* LedgerServiceImpl::DisburseBatch(

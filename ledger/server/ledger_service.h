@@ -91,6 +91,34 @@ class LedgerServiceImpl final : public v1::LedgerService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::RecordExternalAidRequest* request,
       v1::RecordExternalAidResponse* response) override;
+  grpc::ServerUnaryReactor* SetLoanProduct(
+      grpc::CallbackServerContext* context,
+      const v1::SetLoanProductRequest* request,
+      v1::SetLoanProductResponse* response) override;
+  grpc::ServerUnaryReactor* DisburseLoan(
+      grpc::CallbackServerContext* context,
+      const v1::DisburseLoanRequest* request,
+      v1::DisburseLoanResponse* response) override;
+  grpc::ServerUnaryReactor* RecordLoanRepayment(
+      grpc::CallbackServerContext* context,
+      const v1::RecordLoanRepaymentRequest* request,
+      v1::RecordLoanRepaymentResponse* response) override;
+  grpc::ServerUnaryReactor* ReverseLoanRepayment(
+      grpc::CallbackServerContext* context,
+      const v1::ReverseLoanRepaymentRequest* request,
+      v1::ReverseLoanRepaymentResponse* response) override;
+  grpc::ServerUnaryReactor* ProposeLoanWriteOff(
+      grpc::CallbackServerContext* context,
+      const v1::ProposeLoanWriteOffRequest* request,
+      v1::ProposeLoanWriteOffResponse* response) override;
+  grpc::ServerUnaryReactor* ApproveLoanWriteOff(
+      grpc::CallbackServerContext* context,
+      const v1::ApproveLoanWriteOffRequest* request,
+      v1::ApproveLoanWriteOffResponse* response) override;
+  grpc::ServerUnaryReactor* RescheduleLoan(
+      grpc::CallbackServerContext* context,
+      const v1::RescheduleLoanRequest* request,
+      v1::RescheduleLoanResponse* response) override;
   grpc::ServerUnaryReactor* DisburseBatch(
       grpc::CallbackServerContext* context,
       const v1::DisburseBatchRequest* request,
