@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "ledger/domain/accounts.h"
+#include "ledger/domain/funds.h"
 #include "ledger/domain/money.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/domain/validation.h"
@@ -57,6 +58,25 @@ std::string MemoOf(const v1::Event& event) {
     case v1::Event::kEventReversed:
       return absl::StrCat("reverses ", event.event_reversed().reversed_sequence(),
                           ": ", event.event_reversed().reason());
+    case v1::Event::kLoanDisbursed: {
+      const auto& e = event.loan_disbursed();
+      return absl::StrCat("loan ", e.loan_id(), " to ", e.borrower_name(), " (",
+                          e.dossier_id(), ")");
+    }
+    case v1::Event::kLoanRepaymentRecorded: {
+      const auto& e = event.loan_repayment_recorded();
+      return absl::StrCat(e.recovery() ? "recovery " : "repayment ",
+                          e.repayment_id(), " of loan ", e.loan_id(), " by ",
+                          e.payer());
+    }
+    case v1::Event::kLoanRepaymentReversed: {
+      const auto& e = event.loan_repayment_reversed();
+      return absl::StrCat("reverses repayment ", e.repayment_id(), " of loan ",
+                          e.loan_id(), ": ", e.reason());
+    }
+    case v1::Event::kLoanWrittenOff:
+      return absl::StrCat("loan ", event.loan_written_off().loan_id(),
+                          " written off");
     default:
       return "";
   }
@@ -80,18 +100,6 @@ absl::Status Add(int64_t* field_value, int64_t delta) {
   return absl::OkStatus();
 }
 
-const google::protobuf::RepeatedPtrField<v1::Posting>* PostingsOf(
-    const v1::Event& event) {
-  switch (event.kind_case()) {
-    case v1::Event::kFundsReceived: return &event.funds_received().postings();
-    case v1::Event::kFundsAllocated: return &event.funds_allocated().postings();
-    case v1::Event::kEventReversed: return &event.event_reversed().postings();
-    case v1::Event::kGrantProposed: return &event.grant_proposed().postings();
-    case v1::Event::kGrantPosted: return &event.grant_posted().postings();
-    case v1::Event::kGrantVoided: return &event.grant_voided().postings();
-    default: return nullptr;
-  }
-}
 
 std::string SummaryKey(absl::string_view unit, v1::FundSource source) {
   return absl::StrCat(unit, std::string(1, kSep),
@@ -188,11 +196,15 @@ absl::Status FundSummaryProjection::Apply(const v1::EventEnvelope& envelope,
                                           ProjectionTxn& txn) {
   const auto* postings = PostingsOf(envelope.event());
   if (postings == nullptr) return absl::OkStatus();
+  // A bounced loan repayment undoes the fields its repayment added: its
+  // postings are read in the original direction with the amount negated.
+  const bool undo = envelope.event().has_loan_repayment_reversed();
+  const bool loan = envelope.event().has_loan_repayment_recorded() || undo;
   for (const v1::Posting& p : *postings) {
-    auto from = ParseAccountName(p.debit_account());
-    auto to = ParseAccountName(p.credit_account());
+    auto from = ParseAccountName(undo ? p.credit_account() : p.debit_account());
+    auto to = ParseAccountName(undo ? p.debit_account() : p.credit_account());
     if (!from.ok() || !to.ok()) return absl::InternalError("bad account name");
-    const int64_t a = p.amount_fen();
+    const int64_t a = undo ? -p.amount_fen() : p.amount_fen();
     auto update = [&](const std::string& unit,
                       const std::function<absl::Status(v1::FundSummary&)>& f)
         -> absl::Status {
@@ -230,7 +242,13 @@ absl::Status FundSummaryProjection::Apply(const v1::EventEnvelope& envelope,
       });
     };
     const K fk = from->kind, tk = to->kind;
-    if (fk == K::kExternal && tk == K::kPool) {
+    if (loan && fk == K::kExternal && tk == K::kPool) {
+      s = both(to->unit_code, add(&S::interest_fen, &S::set_interest_fen, a),
+               add(&S::available_fen, &S::set_available_fen, a));
+    } else if (fk == K::kLoanLosses && tk == K::kPool) {
+      s = both(to->unit_code, add(&S::recovered_fen, &S::set_recovered_fen, a),
+               add(&S::available_fen, &S::set_available_fen, a));
+    } else if (fk == K::kExternal && tk == K::kPool) {
       s = both(to->unit_code, add(&S::received_fen, &S::set_received_fen, a),
                add(&S::available_fen, &S::set_available_fen, a));
     } else if (fk == K::kPool && tk == K::kExternal) {
@@ -419,6 +437,8 @@ absl::StatusOr<std::vector<v1::FundSummary>> FundsView::Summary(
       sum.set_repaid_fen(add(sum.repaid_fen(), one.repaid_fen()));
       sum.set_written_off_fen(add(sum.written_off_fen(), one.written_off_fen()));
       sum.set_available_fen(add(sum.available_fen(), one.available_fen()));
+      sum.set_interest_fen(add(sum.interest_fen(), one.interest_fen()));
+      sum.set_recovered_fen(add(sum.recovered_fen(), one.recovered_fen()));
       if (!ok) return absl::InternalError("a subtree total overflowed");
     }
   }

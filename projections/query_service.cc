@@ -1,12 +1,17 @@
 #include "projections/query_service.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/numbers.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "ledger/domain/accounts.h"
 #include "ledger/domain/dossiers.h"
 #include "ledger/domain/grants.h"
+#include "ledger/domain/loans.h"
 #include "ledger/store/sha256.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
@@ -14,6 +19,25 @@
 
 namespace relief {
 namespace {
+
+// `date` (yyyymmdd) or, if 0, today in China time.
+absl::StatusOr<int> BusinessDate(int date) {
+  if (date == 0) {
+    return DateOf(absl::ToUnixMicros(absl::Now()));
+  }
+  if (!IsBusinessDate(date)) {
+    return InvalidArgument(v1::FIELD_INVALID,
+                           absl::StrCat("as_of_date ", date, " is not a real "
+                                        "date yyyymmdd in 2000..2100 (0 = "
+                                        "today)"));
+  }
+  return date;
+}
+
+bool LoanActive(const v1::Loan& loan) {
+  return loan.status() == v1::LOAN_STATUS_CURRENT ||
+         loan.status() == v1::LOAN_STATUS_OVERDUE;
+}
 
 uint32_t PageSize(uint32_t requested) {
   if (requested == 0) return limits::kDefaultPageSize;
@@ -349,6 +373,207 @@ grpc::Status QueryServiceImpl::GetGrant(grpc::ServerContext* context,
   auto grant = grants_.Get(request->grant_id());
   if (!grant.ok()) return ToGrpcStatus(grant.status(), context);
   *response->mutable_grant() = *std::move(grant);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetLoan(grpc::ServerContext* context,
+                                       const v1::GetLoanRequest* request,
+                                       v1::GetLoanResponse* response) {
+  if (auto s = RequirePersonalDataRole(directory_, context); !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  if (auto s = ValidateSequenceId("loan_id", 'l', request->loan_id(),
+                                  "DisburseLoan");
+      !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  auto date = BusinessDate(request->as_of_date());
+  if (!date.ok()) return ToGrpcStatus(date.status(), context);
+  auto loan = loans_.Get(request->loan_id());
+  if (!loan.ok()) return ToGrpcStatus(loan.status(), context);
+  *response->mutable_loan() = LoanAsOf(*loan, *date);
+  response->set_as_of_sequence(*at);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<std::vector<v1::Loan>> QueryServiceImpl::LoansAsOf(
+    grpc::ServerContext* context, absl::string_view unit_code, bool subtree,
+    int* date, uint64_t min_sequence, uint64_t* at) {
+  RELIEF_RETURN_IF_ERROR(RequirePersonalDataRole(directory_, context));
+  auto reached = Begin(context, min_sequence);
+  if (!reached.ok()) return reached.status();
+  *at = *reached;
+  auto business_date = BusinessDate(*date);
+  if (!business_date.ok()) return business_date.status();
+  *date = *business_date;
+  auto codes = UnitsOf(unit_code, subtree);
+  if (!codes.ok()) return codes.status();
+  auto loans = loans_.OfUnits(*codes);
+  if (!loans.ok()) return loans.status();
+  std::vector<v1::Loan> out;
+  for (const auto& loan : *loans) {
+    if (loan.disbursed().disbursed_date() > *date) continue;
+    out.push_back(LoanAsOf(loan, *date));
+  }
+  return out;
+}
+
+grpc::Status QueryServiceImpl::ListLoans(grpc::ServerContext* context,
+                                         const v1::ListLoansRequest* request,
+                                         v1::ListLoansResponse* response) {
+  int date = request->as_of_date();
+  uint64_t at = 0;
+  auto loans = LoansAsOf(context, request->unit_code(), request->subtree(),
+                         &date, request->min_sequence(), &at);
+  if (!loans.ok()) return ToGrpcStatus(loans.status(), context);
+  // The page: loans after the one whose disbursement sequence is the token.
+  uint64_t after = 0;
+  if (!request->page_token().empty() &&
+      !absl::SimpleAtoi(request->page_token(), &after)) {
+    return ToGrpcStatus(
+        InvalidArgument(v1::FIELD_INVALID,
+                        "page_token is not one this service returned"),
+        context);
+  }
+  const uint32_t limit = PageSize(request->page_size());
+  v1::LoanBook* book = response->mutable_book();
+  std::vector<v1::AgingRow> aging(5);
+  for (int b = 0; b < 5; ++b) {
+    aging[b].set_bucket(static_cast<v1::AgingBucket>(b + 1));
+  }
+  int64_t outstanding = 0, par30 = 0;
+  for (const v1::Loan& loan : *loans) {
+    const uint64_t seq = static_cast<uint64_t>(
+        std::strtoull(loan.terms().loan_id().c_str() + 1, nullptr, 10));
+    book->set_loans(book->loans() + 1);
+    book->set_disbursed_fen(book->disbursed_fen() + loan.terms().principal_fen());
+    book->set_repaid_principal_fen(book->repaid_principal_fen() +
+                                   loan.principal_repaid_fen());
+    book->set_interest_paid_fen(book->interest_paid_fen() +
+                                loan.interest_paid_fen());
+    book->set_written_off_fen(book->written_off_fen() + loan.written_off_fen());
+    book->set_recovered_fen(book->recovered_fen() + loan.recovered_fen());
+    if (LoanActive(loan)) {
+      book->set_active_loans(book->active_loans() + 1);
+      outstanding += loan.outstanding_principal_fen();
+      v1::AgingRow& row = aging[static_cast<int>(loan.bucket()) - 1];
+      row.set_loans(row.loans() + 1);
+      row.set_outstanding_principal_fen(row.outstanding_principal_fen() +
+                                        loan.outstanding_principal_fen());
+      if (loan.days_past_due() > 30) par30 += loan.outstanding_principal_fen();
+    }
+    if (seq > after && static_cast<uint32_t>(response->loans_size()) < limit) {
+      *response->add_loans() = SummaryOf(loan);
+    } else if (seq > after && response->next_page_token().empty()) {
+      response->set_next_page_token(absl::StrCat(
+          response->loans(response->loans_size() - 1).loan_id().substr(1)));
+    }
+  }
+  book->set_outstanding_principal_fen(outstanding);
+  for (auto& row : aging) *book->add_aging() = std::move(row);
+  book->set_par30_principal_fen(par30);
+  if (outstanding > 0) {
+    const __int128 bp = (static_cast<__int128>(par30) * 10000 * 2 + outstanding) /
+                        (static_cast<__int128>(outstanding) * 2);
+    book->set_par30_bp(static_cast<uint32_t>(bp));
+  }
+  response->set_as_of_date(date);
+  response->set_as_of_sequence(at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::GetGuarantorExposure(
+    grpc::ServerContext* context, const v1::GetGuarantorExposureRequest* request,
+    v1::GetGuarantorExposureResponse* response) {
+  int date = request->as_of_date();
+  uint64_t at = 0;
+  auto loans = LoansAsOf(context, request->unit_code(), request->subtree(),
+                         &date, request->min_sequence(), &at);
+  if (!loans.ok()) return ToGrpcStatus(loans.status(), context);
+  std::map<std::string, v1::GuarantorExposure> by_name;
+  for (const v1::Loan& loan : *loans) {
+    if (!LoanActive(loan)) continue;
+    std::string name = loan.terms().guarantor().employer_name();
+    if (name.empty()) name = "(无担保 no guarantor)";
+    v1::GuarantorExposure& g = by_name[name];
+    g.set_employer_name(name);
+    g.set_loans(g.loans() + 1);
+    g.set_outstanding_principal_fen(g.outstanding_principal_fen() +
+                                    loan.outstanding_principal_fen());
+    if (loan.days_past_due() > 0) {
+      g.set_overdue_principal_fen(g.overdue_principal_fen() +
+                                  loan.outstanding_principal_fen());
+    }
+  }
+  std::vector<v1::GuarantorExposure> rows;
+  for (auto& [name, g] : by_name) rows.push_back(std::move(g));
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.outstanding_principal_fen() > b.outstanding_principal_fen();
+  });
+  for (auto& row : rows) *response->add_guarantors() = std::move(row);
+  response->set_as_of_date(date);
+  response->set_as_of_sequence(at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListLoansDue(
+    grpc::ServerContext* context, const v1::ListLoansDueRequest* request,
+    v1::ListLoansDueResponse* response) {
+  if (request->within_days() > 366) {
+    return ToGrpcStatus(InvalidArgument(v1::FIELD_INVALID,
+                                        "within_days must be 0..366"),
+                        context);
+  }
+  int date = request->as_of_date();
+  uint64_t at = 0;
+  auto loans = LoansAsOf(context, request->unit_code(), request->subtree(),
+                         &date, request->min_sequence(), &at);
+  if (!loans.ok()) return ToGrpcStatus(loans.status(), context);
+  const int horizon = AddDays(date, static_cast<int>(request->within_days()));
+  std::vector<v1::DueInstallment> rows;
+  for (const v1::Loan& loan : *loans) {
+    if (!LoanActive(loan)) continue;
+    const v1::LoanDisbursed& d = loan.terms();
+    for (const auto& i : loan.schedule().installments()) {
+      if (i.paid_date() != 0 || i.due_date() > horizon) continue;
+      v1::DueInstallment& row = rows.emplace_back();
+      row.set_loan_id(d.loan_id());
+      row.set_dossier_id(d.dossier_id());
+      row.set_borrower_name(d.borrower_name());
+      row.set_unit_code(d.unit_code());
+      row.set_number(i.number());
+      row.set_due_date(i.due_date());
+      row.set_principal_due_fen(i.principal_fen() - i.principal_paid_fen());
+      row.set_interest_due_fen(i.interest_fen() - i.interest_paid_fen());
+      row.set_days_past_due(std::max(0, DaysBetween(i.due_date(), date)));
+      row.set_guarantor(d.guarantor().employer_name());
+      row.set_guarantor_contact(d.guarantor().contact());
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.due_date() < b.due_date();
+  });
+  for (auto& row : rows) *response->add_installments() = std::move(row);
+  response->set_as_of_date(date);
+  response->set_as_of_sequence(at);
+  return grpc::Status::OK;
+}
+
+grpc::Status QueryServiceImpl::ListLoanProducts(
+    grpc::ServerContext* context, const v1::ListLoanProductsRequest* request,
+    v1::ListLoanProductsResponse* response) {
+  auto at = Begin(context, request->min_sequence());
+  if (!at.ok()) return ToGrpcStatus(at.status(), context);
+  auto products = loans_.Products();
+  if (!products.ok()) return ToGrpcStatus(products.status(), context);
+  for (const auto& product : *products) {
+    for (const auto& version : product.versions()) {
+      *response->add_products() = version;
+    }
+  }
   response->set_as_of_sequence(*at);
   return grpc::Status::OK;
 }

@@ -13,6 +13,7 @@
 #include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
 #include "projections/grants_projection.h"
+#include "projections/loans_projection.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 #include "relief/v1/audit_service.grpc.pb.h"
@@ -29,7 +30,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
                    std::string national_id_key)
       : log_(log), runner_(runner), writer_(writer), directory_(directory),
         national_id_key_(std::move(national_id_key)), org_units_(log),
-        funds_(log), dossiers_(log), grants_(log) {}
+        funds_(log), dossiers_(log), grants_(log), loans_(log) {}
 
   grpc::Status GetOrgUnit(grpc::ServerContext* context,
                           const v1::GetOrgUnitRequest* request,
@@ -70,6 +71,22 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status GetGrant(grpc::ServerContext* context,
                         const v1::GetGrantRequest* request,
                         v1::GetGrantResponse* response) override;
+  grpc::Status GetLoan(grpc::ServerContext* context,
+                       const v1::GetLoanRequest* request,
+                       v1::GetLoanResponse* response) override;
+  grpc::Status ListLoans(grpc::ServerContext* context,
+                         const v1::ListLoansRequest* request,
+                         v1::ListLoansResponse* response) override;
+  grpc::Status GetGuarantorExposure(
+      grpc::ServerContext* context,
+      const v1::GetGuarantorExposureRequest* request,
+      v1::GetGuarantorExposureResponse* response) override;
+  grpc::Status ListLoansDue(grpc::ServerContext* context,
+                            const v1::ListLoansDueRequest* request,
+                            v1::ListLoansDueResponse* response) override;
+  grpc::Status ListLoanProducts(grpc::ServerContext* context,
+                                const v1::ListLoanProductsRequest* request,
+                                v1::ListLoanProductsResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context,
                          const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
@@ -78,6 +95,14 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   // The unit (NOT_FOUND if unknown) and, with `subtree`, every unit below.
   absl::StatusOr<std::vector<std::string>> UnitsOf(absl::string_view code,
                                                    bool subtree) const;
+  // The loans of a unit (or subtree) disbursed by `date`, each as of it.
+  // Checks the role (personal data), the unit and the date; `*date` 0
+  // becomes today (China time).
+  absl::StatusOr<std::vector<v1::Loan>> LoansAsOf(grpc::ServerContext* context,
+                                                  absl::string_view unit_code,
+                                                  bool subtree, int* date,
+                                                  uint64_t min_sequence,
+                                                  uint64_t* at);
   // Authenticates, then waits for min_sequence. Returns the sequence the
   // read model reflects.
   absl::StatusOr<uint64_t> Begin(grpc::ServerContext* context,
@@ -92,6 +117,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   FundsView funds_;
   DossiersView dossiers_;
   GrantsView grants_;
+  LoansView loans_;
 };
 
 class AuditServiceImpl final : public v1::AuditService::Service {

@@ -269,6 +269,12 @@ const google::protobuf::RepeatedPtrField<v1::Posting>* PostingsOf(
     case v1::Event::kGrantProposed: return &event.grant_proposed().postings();
     case v1::Event::kGrantPosted: return &event.grant_posted().postings();
     case v1::Event::kGrantVoided: return &event.grant_voided().postings();
+    case v1::Event::kLoanDisbursed: return &event.loan_disbursed().postings();
+    case v1::Event::kLoanRepaymentRecorded:
+      return &event.loan_repayment_recorded().postings();
+    case v1::Event::kLoanRepaymentReversed:
+      return &event.loan_repayment_reversed().postings();
+    case v1::Event::kLoanWrittenOff: return &event.loan_written_off().postings();
     default: return nullptr;
   }
 }

@@ -27,6 +27,7 @@
 #include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
 #include "projections/grants_projection.h"
+#include "projections/loans_projection.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
 #include "projections/query_service.h"
@@ -87,6 +88,7 @@ std::vector<std::unique_ptr<Projection>> AllProjections() {
   projections.push_back(std::make_unique<MatchingProjection>());
   projections.push_back(std::make_unique<DossiersProjection>());
   projections.push_back(std::make_unique<GrantsProjection>());
+  projections.push_back(std::make_unique<LoansProjection>());
   return projections;
 }
 }  // namespace
