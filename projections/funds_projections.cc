@@ -333,6 +333,11 @@ absl::Status MatchingProjection::Apply(const v1::EventEnvelope& envelope,
             rule.SerializeAsString());
     return absl::OkStatus();
   }
+  // Loan interest comes from outside but is not money to be matched.
+  if (event.has_loan_repayment_recorded() ||
+      event.has_loan_repayment_reversed()) {
+    return absl::OkStatus();
+  }
   const auto* postings = PostingsOf(event);
   if (postings == nullptr) return absl::OkStatus();
   const int year = CivilYearOf(envelope.recorded_at_unix_micros());
