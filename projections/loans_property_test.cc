@@ -9,7 +9,7 @@
 //     principal outstanding;
 // and every few hundred commands the read models equal a fresh replay.
 //
-// Reproduce a failure with RELIEF_SEED=<the printed seed>.
+// Runs seed 20261124 unless RELIEF_SEED=<seed> says otherwise.
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -76,7 +76,9 @@ int64_t Net(const storage::v1::BalanceState& b) {
 }
 
 TEST(LoansPropertyTest, ReadModelsFollowTheWriteModel) {
-  uint64_t seed = std::random_device{}();
+  // A fixed seed by default, so CI runs the same mix every time (the mix
+  // checks below need it); RELIEF_SEED explores others.
+  uint64_t seed = 20261124;
   if (const char* env = std::getenv("RELIEF_SEED")) seed = std::stoull(env);
   SCOPED_TRACE("RELIEF_SEED=" + std::to_string(seed));
   std::printf("loans property test seed: %llu\n",
