@@ -538,7 +538,9 @@ grpc::Status QueryServiceImpl::ListLoansDue(
     if (!LoanActive(loan)) continue;
     const v1::LoanDisbursed& d = loan.terms();
     for (const auto& i : loan.schedule().installments()) {
-      if (i.paid_date() != 0 || i.due_date() > horizon) continue;
+      const int64_t owed = i.principal_fen() - i.principal_paid_fen() +
+                           i.interest_fen() - i.interest_paid_fen();
+      if (owed == 0 || i.due_date() > horizon) continue;
       v1::DueInstallment& row = rows.emplace_back();
       row.set_loan_id(d.loan_id());
       row.set_dossier_id(d.dossier_id());
