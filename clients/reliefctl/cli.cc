@@ -99,6 +99,7 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   AddGrantCommands(app, &selected);
   AddNoticeReportCommands(app, &selected);
   AddBatchCommands(app, &selected);
+  AddLoanCommands(app, &selected);
   app.footer(kFooter);
 
   try {

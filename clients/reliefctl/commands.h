@@ -34,9 +34,17 @@ void AddProgramCommands(CLI::App& app, Action* selected);
 void AddGrantCommands(CLI::App& app, Action* selected);  // grant, aid
 void AddNoticeReportCommands(CLI::App& app, Action* selected);  // notice, report
 void AddBatchCommands(CLI::App& app, Action* selected);
+void AddLoanCommands(CLI::App& app, Action* selected);
 
 // "2024-07-15" -> 20240715 for a real date in 2000..2100; else nullopt.
 std::optional<int> ParseDate(absl::string_view text);
+// Checks an option holding a date as ParseDate takes it.
+CLI::Validator DateCheck();
+
+// A yearly interest rate in percent ("3.65", "0", "12.5", "3.65%") -> basis
+// points (365), parsed exactly, without floating point: digits, at most two
+// decimals, 0..24 % (the server's limit); else nullopt.
+std::optional<uint32_t> ParseAnnualRateBp(absl::string_view text);
 
 // --request-id on a command subcommand; validated like the server does.
 CLI::Option* AddRequestIdOption(CLI::App& command, std::string* request_id);

@@ -10,6 +10,7 @@
 #include "google/protobuf/text_format.h"
 #include "ledger/domain/accounts.h"
 #include "ledger/domain/dossiers.h"
+#include "ledger/domain/loans.h"
 #include "ledger/domain/money.h"
 
 namespace reliefctl {
@@ -73,6 +74,33 @@ constexpr std::array<CategoryName, 10> kCategories = {{
     {relief::v1::HARDSHIP_CATEGORY_AGED_4050, "aged_4050"},
     {relief::v1::HARDSHIP_CATEGORY_MODEL_WORKER, "model_worker"},
     {relief::v1::HARDSHIP_CATEGORY_OTHER, "other"},
+}};
+
+struct MethodName {
+  relief::v1::RepaymentMethod method;
+  const char* name;
+  const char* display;
+};
+
+constexpr std::array<MethodName, 2> kMethods = {{
+    {relief::v1::REPAYMENT_METHOD_EQUAL_PRINCIPAL, "equal_principal",
+     "equal principal 等额本金"},
+    {relief::v1::REPAYMENT_METHOD_EQUAL_INSTALLMENT, "equal_installment",
+     "equal installment 等额本息"},
+}};
+
+struct WriteOffReasonName {
+  relief::v1::WriteOffReason reason;
+  const char* name;
+};
+
+constexpr std::array<WriteOffReasonName, 6> kWriteOffReasons = {{
+    {relief::v1::WRITE_OFF_REASON_BORROWER_DECEASED, "borrower_deceased"},
+    {relief::v1::WRITE_OFF_REASON_BUSINESS_FAILED, "business_failed"},
+    {relief::v1::WRITE_OFF_REASON_UNREACHABLE, "unreachable"},
+    {relief::v1::WRITE_OFF_REASON_GUARANTOR_DEFAULTED, "guarantor_defaulted"},
+    {relief::v1::WRITE_OFF_REASON_DISASTER, "disaster"},
+    {relief::v1::WRITE_OFF_REASON_OTHER, "other"},
 }};
 
 // Lower case, '-' as '_', without the proto enum prefix if present.
@@ -245,6 +273,52 @@ std::string HardshipCategoryDisplay(relief::v1::HardshipCategory category) {
 std::string HardshipCategoryChoices() {
   std::vector<std::string> names;
   for (const CategoryName& entry : kCategories) names.push_back(entry.name);
+  return absl::StrJoin(names, "|");
+}
+
+std::optional<relief::v1::RepaymentMethod> ParseRepaymentMethod(
+    std::string_view text) {
+  const std::string s = Normalize(text, "repayment_method_");
+  for (const MethodName& entry : kMethods) {
+    if (s == entry.name) return entry.method;
+  }
+  return std::nullopt;
+}
+
+std::string RepaymentMethodDisplay(relief::v1::RepaymentMethod method) {
+  for (const MethodName& entry : kMethods) {
+    if (entry.method == method) return entry.display;
+  }
+  return absl::StrCat("method_", static_cast<int>(method));
+}
+
+std::string RepaymentMethodChoices() {
+  std::vector<std::string> names;
+  for (const MethodName& entry : kMethods) names.push_back(entry.name);
+  return absl::StrJoin(names, "|");
+}
+
+std::optional<relief::v1::WriteOffReason> ParseWriteOffReason(
+    std::string_view text) {
+  const std::string s = Normalize(text, "write_off_reason_");
+  for (const WriteOffReasonName& entry : kWriteOffReasons) {
+    if (s == entry.name) return entry.reason;
+  }
+  return std::nullopt;
+}
+
+std::string WriteOffReasonDisplay(relief::v1::WriteOffReason reason) {
+  for (const WriteOffReasonName& entry : kWriteOffReasons) {
+    if (entry.reason == reason) return relief::WriteOffReasonLabel(reason);
+  }
+  return absl::StrCat("reason_", static_cast<int>(reason));
+}
+
+std::string WriteOffReasonChoices() {
+  std::vector<std::string> names;
+  for (const WriteOffReasonName& entry : kWriteOffReasons) {
+    names.push_back(entry.name);
+  }
   return absl::StrJoin(names, "|");
 }
 

@@ -62,6 +62,22 @@ std::optional<relief::v1::HardshipCategory> ParseHardshipCategory(
 std::string HardshipCategoryDisplay(relief::v1::HardshipCategory category);
 std::string HardshipCategoryChoices();  // "subsistence|near_subsistence|..."
 
+// Small-loan repayment methods are typed "equal_principal" (等额本金) or
+// "equal_installment" (等额本息), hyphens or the proto spelling accepted,
+// and shown as "equal principal 等额本金".
+std::optional<relief::v1::RepaymentMethod> ParseRepaymentMethod(
+    std::string_view text);
+std::string RepaymentMethodDisplay(relief::v1::RepaymentMethod method);
+std::string RepaymentMethodChoices();  // "equal_principal|equal_installment"
+
+// Write-off reason codes (核销原因) are typed "borrower_deceased",
+// "business_failed", ... and shown with the domain's label ("借款人死亡
+// borrower deceased").
+std::optional<relief::v1::WriteOffReason> ParseWriteOffReason(
+    std::string_view text);
+std::string WriteOffReasonDisplay(relief::v1::WriteOffReason reason);
+std::string WriteOffReasonChoices();  // "borrower_deceased|business_failed|..."
+
 // The event's kind as its oneof field name ("org_unit_registered"), and a
 // short line a person can read ("jining.zoucheng 邹城市总工会, district, under
 // jining"). Kinds without a hand-written summary show their fields in

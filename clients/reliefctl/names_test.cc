@@ -177,6 +177,38 @@ TEST(HardshipCategoryTest, ParsesShortNames) {
             "4050人员");
 }
 
+TEST(LoanNamesTest, RepaymentMethodsAndWriteOffReasons) {
+  EXPECT_EQ(ParseRepaymentMethod("equal_principal"),
+            relief::v1::REPAYMENT_METHOD_EQUAL_PRINCIPAL);
+  EXPECT_EQ(ParseRepaymentMethod("equal-installment"),
+            relief::v1::REPAYMENT_METHOD_EQUAL_INSTALLMENT);
+  EXPECT_EQ(ParseRepaymentMethod("REPAYMENT_METHOD_EQUAL_PRINCIPAL"),
+            relief::v1::REPAYMENT_METHOD_EQUAL_PRINCIPAL);
+  EXPECT_EQ(ParseRepaymentMethod("unspecified"), std::nullopt);
+  EXPECT_EQ(ParseRepaymentMethod("balloon"), std::nullopt);
+  EXPECT_EQ(RepaymentMethodChoices(), "equal_principal|equal_installment");
+  EXPECT_EQ(
+      RepaymentMethodDisplay(relief::v1::REPAYMENT_METHOD_EQUAL_INSTALLMENT),
+      "equal installment 等额本息");
+  EXPECT_EQ(RepaymentMethodDisplay(relief::v1::REPAYMENT_METHOD_UNSPECIFIED),
+            "method_0");
+
+  EXPECT_EQ(ParseWriteOffReason("borrower-deceased"),
+            relief::v1::WRITE_OFF_REASON_BORROWER_DECEASED);
+  EXPECT_EQ(ParseWriteOffReason("GUARANTOR_DEFAULTED"),
+            relief::v1::WRITE_OFF_REASON_GUARANTOR_DEFAULTED);
+  EXPECT_EQ(ParseWriteOffReason("write_off_reason_other"),
+            relief::v1::WRITE_OFF_REASON_OTHER);
+  EXPECT_EQ(ParseWriteOffReason("unspecified"), std::nullopt);
+  EXPECT_EQ(WriteOffReasonChoices(),
+            "borrower_deceased|business_failed|unreachable|"
+            "guarantor_defaulted|disaster|other");
+  EXPECT_EQ(WriteOffReasonDisplay(relief::v1::WRITE_OFF_REASON_DISASTER),
+            "自然灾害 disaster");
+  EXPECT_EQ(WriteOffReasonDisplay(relief::v1::WRITE_OFF_REASON_UNSPECIFIED),
+            "reason_0");
+}
+
 TEST(EventTest, SingleLineTextKeepsChineseReadable) {
   relief::v1::OrgUnitRegistered registered;
   registered.set_code("jining");

@@ -49,14 +49,6 @@ CLI::Validator ProgramCheck() {
       "PROGRAM", "program code");
 }
 
-CLI::Validator DateCheck() {
-  return CLI::Validator(
-      [](std::string& value) -> std::string {
-        return ParseDate(value) ? "" : "a date is YYYY-MM-DD, 2000..2100";
-      },
-      "YYYY-MM-DD", "date");
-}
-
 // MMDD-MMDD, e.g. 0715-0831, within one year, start first.
 std::optional<relief::v1::ProgramWindow> ParseWindow(absl::string_view text) {
   if (text.size() != 9 || text[4] != '-') return std::nullopt;
@@ -183,6 +175,14 @@ std::optional<int> ParseDate(absl::string_view text) {
     return std::nullopt;
   }
   return year * 10000 + month * 100 + day;
+}
+
+CLI::Validator DateCheck() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return ParseDate(value) ? "" : "a date is YYYY-MM-DD, 2000..2100";
+      },
+      "YYYY-MM-DD", "date");
 }
 
 void AddProgramCommands(CLI::App& app, Action* selected) {
