@@ -88,6 +88,22 @@ class ReliefClient {
   RpcResult DisburseBatch(const v1::DisburseBatchRequest& request,
                 v1::DisburseBatchResponse* response) const;
 
+  // Small loans (LedgerService).
+  RpcResult SetLoanProduct(const v1::SetLoanProductRequest& request,
+                v1::SetLoanProductResponse* response) const;
+  RpcResult DisburseLoan(const v1::DisburseLoanRequest& request,
+                v1::DisburseLoanResponse* response) const;
+  RpcResult RecordLoanRepayment(const v1::RecordLoanRepaymentRequest& request,
+                v1::RecordLoanRepaymentResponse* response) const;
+  RpcResult ReverseLoanRepayment(const v1::ReverseLoanRepaymentRequest& request,
+                v1::ReverseLoanRepaymentResponse* response) const;
+  RpcResult ProposeLoanWriteOff(const v1::ProposeLoanWriteOffRequest& request,
+                v1::ProposeLoanWriteOffResponse* response) const;
+  RpcResult ApproveLoanWriteOff(const v1::ApproveLoanWriteOffRequest& request,
+                v1::ApproveLoanWriteOffResponse* response) const;
+  RpcResult RescheduleLoan(const v1::RescheduleLoanRequest& request,
+                v1::RescheduleLoanResponse* response) const;
+
   RpcResult GetOrgUnit(const v1::GetOrgUnitRequest& request,
                        v1::GetOrgUnitResponse* response) const;
   RpcResult ListOrgUnits(const v1::ListOrgUnitsRequest& request,
@@ -110,6 +126,18 @@ class ReliefClient {
                 v1::GetDossierResponse* response) const;
   RpcResult ListDossiers(const v1::ListDossiersRequest& request,
                 v1::ListDossiersResponse* response) const;
+
+  // Small-loan read model (QueryService).
+  RpcResult GetLoan(const v1::GetLoanRequest& request,
+                v1::GetLoanResponse* response) const;
+  RpcResult ListLoans(const v1::ListLoansRequest& request,
+                v1::ListLoansResponse* response) const;
+  RpcResult GetGuarantorExposure(const v1::GetGuarantorExposureRequest& request,
+                v1::GetGuarantorExposureResponse* response) const;
+  RpcResult ListLoansDue(const v1::ListLoansDueRequest& request,
+                v1::ListLoansDueResponse* response) const;
+  RpcResult ListLoanProducts(const v1::ListLoanProductsRequest& request,
+                v1::ListLoanProductsResponse* response) const;
 
   RpcResult ListEvents(const v1::ListEventsRequest& request,
                        v1::ListEventsResponse* response) const;
