@@ -432,12 +432,15 @@ v1::Loan LoanAsOf(const LoanState& loan, int date) {
     if (closed) continue;
     payoff += unpaid_principal;
     if (s.due_date() <= date) payoff += unpaid_interest;
-    if (paid_on[k] == 0 && s.due_date() < date) {
+    // An installment of 0 fen (a few fen spread over many months) is never
+    // paid by an allocation but owes nothing: it is not past due.
+    const bool unpaid = unpaid_principal + unpaid_interest > 0;
+    if (unpaid && s.due_date() < date) {
       view->set_overdue(true);
       overdue += unpaid_principal + unpaid_interest;
       dpd = std::max(dpd, DaysBetween(s.due_date(), date));
     }
-    if (paid_on[k] == 0 && s.due_date() >= date && out.next_due_date() == 0) {
+    if (unpaid && s.due_date() >= date && out.next_due_date() == 0) {
       out.set_next_due_date(s.due_date());
       out.set_next_due_fen(unpaid_principal + unpaid_interest);
     }
