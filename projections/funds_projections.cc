@@ -60,14 +60,13 @@ std::string MemoOf(const v1::Event& event) {
                           ": ", event.event_reversed().reason());
     case v1::Event::kLoanDisbursed: {
       const auto& e = event.loan_disbursed();
-      return absl::StrCat("loan ", e.loan_id(), " to ", e.borrower_name(), " (",
-                          e.dossier_id(), ")");
+      // Statements are open to every role: the dossier id, not the name.
+      return absl::StrCat("loan ", e.loan_id(), " to dossier ", e.dossier_id());
     }
     case v1::Event::kLoanRepaymentRecorded: {
       const auto& e = event.loan_repayment_recorded();
       return absl::StrCat(e.recovery() ? "recovery " : "repayment ",
-                          e.repayment_id(), " of loan ", e.loan_id(), " by ",
-                          e.payer());
+                          e.repayment_id(), " of loan ", e.loan_id());
     }
     case v1::Event::kLoanRepaymentReversed: {
       const auto& e = event.loan_repayment_reversed();

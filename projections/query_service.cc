@@ -394,6 +394,15 @@ grpc::Status QueryServiceImpl::GetLoan(grpc::ServerContext* context,
   if (!date.ok()) return ToGrpcStatus(date.status(), context);
   auto loan = loans_.Get(request->loan_id());
   if (!loan.ok()) return ToGrpcStatus(loan.status(), context);
+  if (*date < loan->disbursed().disbursed_date()) {
+    return ToGrpcStatus(
+        InvalidArgument(
+            v1::FIELD_INVALID,
+            absl::StrCat("loan ", request->loan_id(), " was disbursed on ",
+                         loan->disbursed().disbursed_date(),
+                         "; as_of_date ", *date, " is before it")),
+        context);
+  }
   *response->mutable_loan() = LoanAsOf(*loan, *date);
   response->set_as_of_sequence(*at);
   return grpc::Status::OK;
@@ -522,16 +531,16 @@ grpc::Status QueryServiceImpl::GetGuarantorExposure(
 grpc::Status QueryServiceImpl::ListLoansDue(
     grpc::ServerContext* context, const v1::ListLoansDueRequest* request,
     v1::ListLoansDueResponse* response) {
-  if (request->within_days() > 366) {
-    return ToGrpcStatus(InvalidArgument(v1::FIELD_INVALID,
-                                        "within_days must be 0..366"),
-                        context);
-  }
   int date = request->as_of_date();
   uint64_t at = 0;
   auto loans = LoansAsOf(context, request->unit_code(), request->subtree(),
                          &date, request->min_sequence(), &at);
   if (!loans.ok()) return ToGrpcStatus(loans.status(), context);
+  if (request->within_days() > 366) {
+    return ToGrpcStatus(InvalidArgument(v1::FIELD_INVALID,
+                                        "within_days must be 0..366"),
+                        context);
+  }
   const int horizon = AddDays(date, static_cast<int>(request->within_days()));
   std::vector<v1::DueInstallment> rows;
   for (const v1::Loan& loan : *loans) {
