@@ -218,11 +218,10 @@ __int128 LastInstallmentTotal(int64_t principal, int n, uint32_t rate,
 
 absl::StatusOr<std::vector<v1::Installment>> BuildSchedule(
     int64_t principal, uint32_t term, uint32_t grace, uint32_t rate,
-    v1::RepaymentMethod method, int start_date, int64_t carried_interest) {
+    v1::RepaymentMethod method, int start_date) {
   if (principal <= 0 || principal > kMaxAmountFen || term < 1 ||
       term > kMaxLoanTermMonths || grace >= term || rate > kMaxLoanRateBp ||
-      !ValidMethod(method) || !IsBusinessDate(start_date) ||
-      carried_interest < 0 || carried_interest > kMaxAmountFen) {
+      !ValidMethod(method) || !IsBusinessDate(start_date)) {
     return InvalidArgument(v1::LOAN_RESCHEDULE_INVALID,
                            "a schedule needs a principal, 1..120 months, "
                            "fewer grace months than the term, a rate of at "
@@ -273,9 +272,6 @@ absl::StatusOr<std::vector<v1::Installment>> BuildSchedule(
       add(static_cast<int>(grace) + k, part, interest);
       balance -= part;
     }
-  }
-  if (!out.empty() && carried_interest > 0) {
-    out[0].set_interest_fen(out[0].interest_fen() + carried_interest);
   }
   return out;
 }
@@ -383,7 +379,8 @@ v1::Loan LoanAsOf(const LoanState& loan, int date) {
   out.set_recovered_fen(recovered);
   out.set_outstanding_principal_fen(outstanding);
   if (written_off) *out.mutable_written_off() = loan.written_off();
-  if (loan.has_pending_write_off()) {
+  if (loan.has_pending_write_off() &&
+      loan.pending_write_off().proposed_date() <= date) {
     *out.mutable_pending_write_off() = loan.pending_write_off();
   }
 
@@ -445,8 +442,9 @@ v1::Loan LoanAsOf(const LoanState& loan, int date) {
       out.set_next_due_fen(unpaid_principal + unpaid_interest);
     }
   }
+  // Versions replaced by the date, with what had been paid on them by then.
   for (const auto& s : loan.schedules()) {
-    if (s.version() == in_force.version()) continue;
+    if (s.version() >= in_force.version()) break;
     v1::LoanSchedule* earlier = out.add_earlier_schedules();
     earlier->set_version(s.version());
     earlier->set_effective_date(s.effective_date());
@@ -457,9 +455,27 @@ v1::Loan LoanAsOf(const LoanState& loan, int date) {
       view->set_due_date(i.scheduled().due_date());
       view->set_principal_fen(i.scheduled().principal_fen());
       view->set_interest_fen(i.scheduled().interest_fen());
-      view->set_principal_paid_fen(i.principal_paid_fen());
-      view->set_interest_paid_fen(i.interest_paid_fen());
-      view->set_paid_date(i.paid_date());
+    }
+    for (const auto& r : loan.repayments()) {
+      if (r.reversed() || r.recorded().recovery() ||
+          r.recorded().value_date() > date ||
+          r.recorded().schedule_version() != s.version()) {
+        continue;
+      }
+      for (const auto& a : r.recorded().allocations()) {
+        const int k = static_cast<int>(a.number()) - 1;
+        if (k < 0 || k >= earlier->installments_size()) continue;
+        v1::LoanInstallment* view = earlier->mutable_installments(k);
+        view->set_principal_paid_fen(view->principal_paid_fen() +
+                                     a.principal_fen());
+        view->set_interest_paid_fen(view->interest_paid_fen() +
+                                    a.interest_fen());
+        if (view->paid_date() == 0 &&
+            view->principal_paid_fen() == view->principal_fen() &&
+            view->interest_paid_fen() == view->interest_fen()) {
+          view->set_paid_date(r.recorded().value_date());
+        }
+      }
     }
   }
   out.set_days_past_due(dpd);
@@ -866,10 +882,18 @@ absl::Status DecideDisburseLoan(const State& state,
   }
   const std::string& hmac = dossier->details().national_id_hmac();
   if (const std::string* other = state.ActiveLoanOf(hmac)) {
+    const LoanState* owed = state.FindLoan(*other);
     return FailedPrecondition(
         v1::LOAN_BORROWER_HAS_ACTIVE_LOAN,
-        absl::StrCat("this person still owes on loan ", *other,
-                     "; one outstanding loan per person, across all units"));
+        owed != nullptr && owed->has_written_off()
+            ? absl::StrCat("this person's loan ", *other, " was written off "
+                           "and ", FormatYuan(owed->written_off_fen() -
+                                              owed->recovered_fen()),
+                           " yuan of it is not recovered; no new loan until "
+                           "it is")
+            : absl::StrCat("this person still owes on loan ", *other,
+                           "; one outstanding loan per person, across all "
+                           "units"));
   }
   const std::string& home = dossier->details().unit_code();
   if (home != c.unit_code() &&
@@ -928,6 +952,11 @@ absl::Status DecideRecordLoanRepayment(const State& state,
   const LoanState* loan = RequireLoan(state, c.loan_id(), &status);
   if (loan == nullptr) return status;
   const v1::LoanDisbursed& d = loan->disbursed();
+  if (!loan->has_written_off() && OutstandingPrincipal(*loan) == 0) {
+    return FailedPrecondition(
+        v1::LOAN_NOT_ACTIVE,
+        absl::StrCat("loan ", c.loan_id(), " is repaid in full (已结清)"));
+  }
   const int today = DateOf(context.now_unix_micros);
   const int value_date = c.value_date() == 0 ? today : c.value_date();
   if (value_date > today) {
@@ -972,11 +1001,6 @@ absl::Status DecideRecordLoanRepayment(const State& state,
                                      PoolAccount(d.unit_code(), d.fund_source()),
                                      c.amount_fen(), d.fund_source());
   } else {
-    if (OutstandingPrincipal(*loan) == 0) {
-      return FailedPrecondition(
-          v1::LOAN_NOT_ACTIVE,
-          absl::StrCat("loan ", c.loan_id(), " is repaid in full (已结清)"));
-    }
     const int64_t payoff = PayoffAmount(*loan, value_date);
     if (c.amount_fen() > payoff) {
       return FailedPrecondition(
@@ -1035,8 +1059,8 @@ absl::Status DecideReverseLoanRepayment(
           v1::LOAN_REPAYMENT_NOT_REVERSIBLE,
           absl::StrCat("loan ", c.loan_id(), " was written off after "
                        "repayment ", c.repayment_id(),
-                       "; record the bounced amount as a correction of the "
-                       "write-off instead"));
+                       "; the write-off took the balance left after it, so "
+                       "it can no longer be reversed"));
     }
     if (rec.schedule_version() != CurrentSchedule(*loan).version()) {
       return FailedPrecondition(
@@ -1085,6 +1109,7 @@ absl::Status DecideProposeLoanWriteOff(const State& state,
   e->set_memo(c.memo());
   e->set_principal_fen(OutstandingPrincipal(*loan));
   e->set_proposed_by(std::string(context.actor));
+  e->set_proposed_date(DateOf(context.now_unix_micros));
   return absl::OkStatus();
 }
 
@@ -1149,16 +1174,18 @@ absl::Status DecideRescheduleLoan(const State& state,
   const v1::LoanDisbursed& d = loan->disbursed();
   const v1::RepaymentMethod method =
       c.method() == v1::REPAYMENT_METHOD_UNSPECIFIED ? d.method() : c.method();
+  // Interest already due and unpaid is not forgiven: it becomes installment
+  // 1, interest only, due today. The new schedule charges interest from the
+  // start date on; old installments not yet due are replaced.
   int64_t carried = 0;
   for (const auto& i : CurrentSchedule(*loan).installments()) {
-    if (i.scheduled().due_date() <= c.start_date()) {
+    if (i.scheduled().due_date() <= today) {
       carried += i.scheduled().interest_fen() - i.interest_paid_fen();
     }
   }
   const int64_t outstanding = OutstandingPrincipal(*loan);
   auto schedule = BuildSchedule(outstanding, c.term_months(), 0,
-                                d.annual_rate_bp(), method, c.start_date(),
-                                carried);
+                                d.annual_rate_bp(), method, c.start_date());
   if (!schedule.ok()) return schedule.status();
   v1::LoanRescheduled* e = events->emplace_back().mutable_loan_rescheduled();
   e->set_loan_id(c.loan_id());
@@ -1169,7 +1196,16 @@ absl::Status DecideRescheduleLoan(const State& state,
   e->set_reason(c.reason());
   e->set_principal_fen(outstanding);
   e->set_carried_interest_fen(carried);
-  for (auto& i : *schedule) *e->add_schedule() = std::move(i);
+  if (carried > 0) {
+    v1::Installment* first = e->add_schedule();
+    first->set_number(1);
+    first->set_due_date(today);
+    first->set_interest_fen(carried);
+  }
+  for (auto& i : *schedule) {
+    i.set_number(i.number() + (carried > 0 ? 1 : 0));
+    *e->add_schedule() = std::move(i);
+  }
   e->set_rescheduled_date(today);
   return absl::OkStatus();
 }

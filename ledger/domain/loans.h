@@ -60,12 +60,10 @@ int64_t MonthlyInterest(int64_t balance_fen, uint32_t annual_rate_bp);
 // equal installment: the largest whole-fen payment whose last installment
 // is not smaller. Either way the rounding remainder is in the last
 // installment and the principal adds up to `principal_fen` exactly.
-// `carried_interest_fen` is added to installment 1's interest.
 // INVALID_ARGUMENT (LOAN_RESCHEDULE_INVALID) if the terms cannot make one.
 absl::StatusOr<std::vector<v1::Installment>> BuildSchedule(
     int64_t principal_fen, uint32_t term_months, uint32_t grace_months,
-    uint32_t annual_rate_bp, v1::RepaymentMethod method, int start_date,
-    int64_t carried_interest_fen = 0);
+    uint32_t annual_rate_bp, v1::RepaymentMethod method, int start_date);
 
 // ---- Loan arithmetic on a LoanState ----------------------------------------
 

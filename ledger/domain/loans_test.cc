@@ -49,9 +49,8 @@ void ExpectSchedule(const std::vector<v1::Installment>& got,
 
 std::vector<v1::Installment> Schedule(int64_t principal, uint32_t term,
                                       uint32_t grace, uint32_t rate,
-                                      v1::RepaymentMethod method, int start,
-                                      int64_t carried = 0) {
-  auto s = BuildSchedule(principal, term, grace, rate, method, start, carried);
+                                      v1::RepaymentMethod method, int start) {
+  auto s = BuildSchedule(principal, term, grace, rate, method, start);
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *s : std::vector<v1::Installment>{};
 }
@@ -273,20 +272,19 @@ TEST(LoanScheduleTest, GraceMonthsAreInterestOnlyOrNothingAtZeroPercent) {
                   {20280731, 251'875, 1'259}});
 }
 
-TEST(LoanScheduleTest, CarriedInterestGoesIntoInstallmentOne) {
+TEST(LoanScheduleTest, SixMonthsAtSixPercentFromTheTwentieth) {
   // 1,186,000 over 6 at 6 % from 20 Apr 2026: 1,186,000 / 6 = 197,666 rest
-  // 4: five of 197,666 (988,330), last 197,670. Interest 5,930 + 10,500 carried =
-  // 16,430; 988,334 -> 4,941.67 -> 4,942; 790,668 -> 3,953.34 -> 3,953;
+  // 4: five of 197,666 (988,330), last 197,670. Interest 1,186,000 * 0.005 =
+  // 5,930; 988,334 -> 4,941.67 -> 4,942; 790,668 -> 3,953.34 -> 3,953;
   // 593,002 -> 2,965.01 -> 2,965; 395,336 -> 1,976.68 -> 1,977; 197,670 ->
   // 988.35 -> 988.
-  ExpectSchedule(
-      Schedule(1'186'000, 6, 0, 600, kEqualPrincipal, 20260420, 10'500),
-      {{20260520, 197'666, 16'430},
-       {20260620, 197'666, 4'942},
-       {20260720, 197'666, 3'953},
-       {20260820, 197'666, 2'965},
-       {20260920, 197'666, 1'977},
-       {20261020, 197'670, 988}});
+  ExpectSchedule(Schedule(1'186'000, 6, 0, 600, kEqualPrincipal, 20260420),
+                 {{20260520, 197'666, 5'930},
+                  {20260620, 197'666, 4'942},
+                  {20260720, 197'666, 3'953},
+                  {20260820, 197'666, 2'965},
+                  {20260920, 197'666, 1'977},
+                  {20261020, 197'670, 988}});
 }
 
 TEST(LoanScheduleTest, ImpossibleTermsAreRefused) {
@@ -803,7 +801,10 @@ TEST_F(LoansTest, WriteOffNeedsASecondPrincipalAndAFreshProposal) {
   EXPECT_EQ(Pool(), 9'100'000);  // 10,000,000 - 1,000,000 + 100,000
   EXPECT_FALSE(Loan(id).has_pending_write_off());
   EXPECT_EQ(OutstandingPrincipal(Loan(id)), 0);
-  EXPECT_EQ(state_.ActiveLoanOf(std::string(32, 'a')), nullptr);
+  // Written off and not recovered: still blocks a new loan to the person.
+  ASSERT_NE(state_.ActiveLoanOf(std::string(32, 'a')), nullptr);
+  EXPECT_EQ(*state_.ActiveLoanOf(std::string(32, 'a')), id);
+  ExpectRejected(Disburse(100'000, 3), v1::LOAN_BORROWER_HAS_ACTIVE_LOAN);
 
   const v1::Loan after = LoanAsOf(Loan(id), 20260601);
   EXPECT_EQ(after.status(), v1::LOAN_STATUS_WRITTEN_OFF);
@@ -944,12 +945,14 @@ TEST_F(LoansTest, RescheduleCarriesDueInterestAndKeepsTheHistory) {
   const auto& e = last_[0].loan_rescheduled();
   EXPECT_EQ(e.schedule_version(), 2u);
   EXPECT_EQ(e.principal_fen(), 1'186'000);  // 1,200,000 - 14,000
-  // Unpaid interest due by 20 Apr: #2 5,500 + #3 5,000.
+  // Unpaid interest due by 20 Apr (today): #2 5,500 + #3 5,000. It is not
+  // forgiven: installment 1, interest only, due today.
   EXPECT_EQ(e.carried_interest_fen(), 10'500);
   EXPECT_EQ(e.method(), kEqualPrincipal);  // the loan's, none was asked
   EXPECT_EQ(e.rescheduled_date(), 20260420);
   ExpectSchedule({e.schedule().begin(), e.schedule().end()},
-                 {{20260520, 197'666, 16'430},
+                 {{20260420, 0, 10'500},
+                  {20260520, 197'666, 5'930},
                   {20260620, 197'666, 4'942},
                   {20260720, 197'666, 3'953},
                   {20260820, 197'666, 2'965},
@@ -966,11 +969,15 @@ TEST_F(LoansTest, RescheduleCarriesDueInterestAndKeepsTheHistory) {
   EXPECT_EQ(now.schedule().version(), 2u);
   ASSERT_EQ(now.earlier_schedules_size(), 1);
   EXPECT_EQ(now.earlier_schedules(0).version(), 1u);
-  EXPECT_EQ(now.status(), v1::LOAN_STATUS_CURRENT);
-  EXPECT_EQ(now.next_due_date(), 20260520);
-  EXPECT_EQ(now.next_due_fen(), 214'096);  // 197,666 + 16,430
+  EXPECT_EQ(now.status(), v1::LOAN_STATUS_CURRENT);  // #1 is due today
+  EXPECT_EQ(now.next_due_date(), 20260420);
+  EXPECT_EQ(now.next_due_fen(), 10'500);
+  // Settling today pays the carried interest: it is not forgiven.
+  EXPECT_EQ(now.payoff_fen(), 1'196'500);
+  EXPECT_EQ(LoanAsOf(loan, 20260421).days_past_due(), 1);
   const v1::Loan then = LoanAsOf(loan, 20260419);
   EXPECT_EQ(then.schedule().version(), 1u);
+  EXPECT_EQ(then.earlier_schedules_size(), 0);  // nothing replaced yet
   EXPECT_EQ(then.days_past_due(), 63);  // #1 due 15 Feb
   EXPECT_EQ(then.outstanding_principal_fen(), 1'200'000);
 
@@ -979,9 +986,13 @@ TEST_F(LoansTest, RescheduleCarriesDueInterestAndKeepsTheHistory) {
   Paid(id, 16'430);
   const auto& r = last_[0].loan_repayment_recorded();
   EXPECT_EQ(r.schedule_version(), 2u);
-  ASSERT_EQ(r.allocations_size(), 1);
-  EXPECT_EQ(r.allocations(0).interest_fen(), 16'430);
-  EXPECT_EQ(Loan(id).schedules(1).installments(0).interest_paid_fen(), 16'430);
+  // The carried 10,500 (#1, oldest) first, then #2's interest 5,930.
+  ASSERT_EQ(r.allocations_size(), 2);
+  EXPECT_EQ(r.allocations(0).number(), 1u);
+  EXPECT_EQ(r.allocations(0).interest_fen(), 10'500);
+  EXPECT_EQ(r.allocations(1).number(), 2u);
+  EXPECT_EQ(r.allocations(1).interest_fen(), 5'930);
+  EXPECT_EQ(Loan(id).schedules(1).installments(0).interest_paid_fen(), 10'500);
   // A second reschedule, equal installments this time.
   v1::Command again = Reschedule(id, 20260601, 3);
   again.mutable_reschedule_loan()->set_method(kEqualInstallment);
@@ -1165,7 +1176,9 @@ TEST_F(LoansTest, SnapshotAndReplayEqualTheLiveState) {
   // Derived indexes too: the active-loan index and what Decide says.
   ASSERT_NE(copy.ActiveLoanOf(std::string(32, 'a')), nullptr);
   EXPECT_EQ(*copy.ActiveLoanOf(std::string(32, 'a')), a);
-  EXPECT_EQ(copy.ActiveLoanOf(std::string(32, 'b')), nullptr);
+  // b is written off with 200,000 of 250,000 not recovered: it still blocks.
+  ASSERT_NE(copy.ActiveLoanOf(std::string(32, 'b')), nullptr);
+  EXPECT_EQ(*copy.ActiveLoanOf(std::string(32, 'b')), b);
   const CommandContext context{"wang", now_, {}, sequence_};
   for (const v1::Command& c :
        {Repay(a, 10'000), ApproveWriteOff(a), Repay(b, 1), Disburse(1, 3)}) {

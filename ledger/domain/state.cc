@@ -169,10 +169,14 @@ const std::string* State::ActiveLoanOf(absl::string_view id_hmac) const {
 }
 
 namespace {
+// Blocks a new loan to the same person: principal outstanding, or written
+// off and not all recovered.
 bool LoanOutstanding(const LoanStateMessage& loan) {
-  return !loan.has_written_off() &&
-         loan.disbursed().principal_fen() - loan.principal_repaid_fen() -
-                 loan.written_off_fen() > 0;
+  if (loan.has_written_off()) {
+    return loan.recovered_fen() < loan.written_off_fen();
+  }
+  return loan.disbursed().principal_fen() - loan.principal_repaid_fen() -
+             loan.written_off_fen() > 0;
 }
 }  // namespace
 

@@ -66,8 +66,9 @@ class State {
   std::vector<std::string> GrantsExpiredAt(int64_t now_unix_micros) const;
   const LoanStateMessage* FindLoan(absl::string_view loan_id) const;
   const LoanProductState* FindLoanProduct(absl::string_view product) const;
-  // The id of a loan with principal outstanding (not written off) of the
-  // person with this national-ID hash, or null.
+  // The id of a loan of the person with this national-ID hash that still
+  // has principal outstanding, or was written off and is not all recovered;
+  // or null.
   const std::string* ActiveLoanOf(absl::string_view id_hmac) const;
   size_t unit_count() const { return units_.size(); }
   size_t principal_count() const { return principals_.size(); }
