@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "ledger/domain/accounts.h"
 #include "ledger/domain/decider.h"
@@ -728,8 +729,14 @@ absl::Status ValidateDisburseLoan(const v1::DisburseLoanRequest& c) {
                                       limits::kNameMaxChars));
   RELIEF_RETURN_IF_ERROR(ValidateText("guarantor.reference", g.reference(),
                                       false, limits::kDocumentNumberMaxChars));
-  if (!g.employer_name().empty() &&
-      (g.contact().empty() || g.reference().empty())) {
+  auto blank = [](const std::string& text) {
+    return absl::StripAsciiWhitespace(text).empty();
+  };
+  if (blank(g.employer_name()) != g.employer_name().empty()) {
+    return InvalidArgument(v1::FIELD_INVALID,
+                           "guarantor.employer_name is only spaces");
+  }
+  if (!g.employer_name().empty() && (blank(g.contact()) || blank(g.reference()))) {
     return InvalidArgument(v1::FIELD_INVALID,
                            "a guarantor needs the employer's name, a contact "
                            "and the guarantee letter's reference");

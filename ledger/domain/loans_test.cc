@@ -1042,6 +1042,13 @@ TEST_F(LoansTest, DisbursementRejections) {
   v1::Command no_guarantor = Disburse(1'000'000, 12);
   no_guarantor.mutable_disburse_loan()->clear_guarantor();
   ExpectRejected(no_guarantor, v1::LOAN_GUARANTOR_REQUIRED);
+  // A guarantor of spaces is no guarantor; a contact of spaces is none.
+  v1::Command blank_name = Disburse(1'000'000, 12);
+  blank_name.mutable_disburse_loan()->mutable_guarantor()->set_employer_name("  ");
+  ExpectRejected(blank_name, v1::FIELD_INVALID);
+  v1::Command blank_contact = Disburse(1'000'000, 12);
+  blank_contact.mutable_disburse_loan()->mutable_guarantor()->set_contact(" ");
+  ExpectRejected(blank_contact, v1::FIELD_INVALID);
 
   // The dossier is at jn.zc: lend from jn.zc or jn, not a sibling, and not
   // jn.zc2 whose code merely starts with the same letters.
