@@ -118,6 +118,260 @@ int CivilYearOf(int64_t unix_micros) {
       absl::ToCivilYear(absl::FromUnixMicros(unix_micros), kChina).year());
 }
 
+namespace {
+
+// The kind and unit of an account name (the grammar in accounts.h), without
+// copying: this runs for every posting of every event replayed.
+struct AccountView {
+  AccountKind kind = AccountKind::kExternal;
+  absl::string_view unit_code;  // empty for external
+};
+
+bool ParseAccountView(absl::string_view name, AccountView* out) {
+  constexpr absl::string_view kExternalPrefix = "external/";
+  if (absl::StartsWith(name, kExternalPrefix)) {
+    if (name.size() == kExternalPrefix.size()) return false;
+    out->kind = AccountKind::kExternal;
+    out->unit_code = absl::string_view();
+    return true;
+  }
+  const size_t unit_end = name.find('/');
+  if (unit_end == 0 || unit_end == absl::string_view::npos) return false;
+  const size_t source_end = name.find('/', unit_end + 1);
+  if (source_end == absl::string_view::npos || source_end == unit_end + 1) {
+    return false;
+  }
+  const absl::string_view kind = name.substr(source_end + 1);
+  if (kind == "pool") {
+    out->kind = AccountKind::kPool;
+  } else if (kind == "goods") {
+    out->kind = AccountKind::kGoods;
+  } else if (kind == "loans_receivable") {
+    out->kind = AccountKind::kLoansReceivable;
+  } else if (kind == "loan_losses") {
+    out->kind = AccountKind::kLoanLosses;
+  } else if (absl::StartsWith(kind, "grants/") && kind.size() > 7) {
+    out->kind = AccountKind::kGrantsPaid;
+  } else {
+    return false;
+  }
+  out->unit_code = name.substr(0, unit_end);
+  return true;
+}
+
+}  // namespace
+
+absl::Status ApplyPostingSide(const v1::Posting& p, bool debit,
+                              uint64_t sequence, v1::AccountBalance& balance) {
+  const std::string& account = debit ? p.debit_account() : p.credit_account();
+  if (balance.account() != account) balance.set_account(account);
+  balance.set_fund_source(p.fund_source());
+  int64_t posted =
+      debit ? balance.posted_debits_fen() : balance.posted_credits_fen();
+  int64_t pending =
+      debit ? balance.pending_debits_fen() : balance.pending_credits_fen();
+  const int64_t a = p.amount_fen();
+  absl::Status s;
+  switch (p.phase()) {
+    case v1::POSTING_PHASE_POSTED: s = Add(&posted, a); break;
+    case v1::POSTING_PHASE_PENDING: s = Add(&pending, a); break;
+    case v1::POSTING_PHASE_POST_PENDING:
+      s = Add(&pending, -a);
+      if (s.ok()) s = Add(&posted, a);
+      break;
+    case v1::POSTING_PHASE_VOID_PENDING: s = Add(&pending, -a); break;
+    default: s = absl::InternalError("unknown posting phase");
+  }
+  if (!s.ok()) return s;
+  if (debit) {
+    balance.set_posted_debits_fen(posted);
+    balance.set_pending_debits_fen(pending);
+  } else {
+    balance.set_posted_credits_fen(posted);
+    balance.set_pending_credits_fen(pending);
+  }
+  balance.set_available_fen(balance.posted_credits_fen() -
+                            balance.posted_debits_fen() -
+                            balance.pending_debits_fen());
+  balance.set_last_sequence(sequence);
+  return absl::OkStatus();
+}
+
+SummaryRule SummaryRuleOf(const v1::Event& event) {
+  SummaryRule rule;
+  rule.undo = event.has_loan_repayment_reversed();
+  rule.loan_repayment = event.has_loan_repayment_recorded() || rule.undo;
+  return rule;
+}
+
+absl::Status ClassifyPosting(const v1::Posting& p, SummaryRule rule,
+                             SummaryDeltas& out) {
+  out.count = 0;
+  // A bounced loan repayment undoes the fields its repayment added: its
+  // postings are read in the original direction with the amount negated.
+  AccountView from, to;
+  if (!ParseAccountView(rule.undo ? p.credit_account() : p.debit_account(),
+                        &from) ||
+      !ParseAccountView(rule.undo ? p.debit_account() : p.credit_account(),
+                        &to)) {
+    return absl::InternalError("bad account name");
+  }
+  const int64_t a = rule.undo ? -p.amount_fen() : p.amount_fen();
+  auto row = [&](absl::string_view unit) -> SummaryDelta& {
+    SummaryDelta& d = out.rows[out.count++];
+    d = SummaryDelta();
+    d.unit_code = unit;
+    return d;
+  };
+  using K = AccountKind;
+  // Field changes by the kinds of the two accounts. A reversal's posting
+  // runs the other way and undoes the same field.
+  const K fk = from.kind, tk = to.kind;
+  if (rule.loan_repayment && fk == K::kExternal && tk == K::kPool) {
+    SummaryDelta& d = row(to.unit_code);
+    d.interest_fen = a;
+    d.available_fen = a;
+  } else if (fk == K::kLoanLosses && tk == K::kPool) {
+    SummaryDelta& d = row(to.unit_code);
+    d.recovered_fen = a;
+    d.available_fen = a;
+  } else if (fk == K::kExternal && tk == K::kPool) {
+    SummaryDelta& d = row(to.unit_code);
+    d.received_fen = a;
+    d.available_fen = a;
+  } else if (fk == K::kPool && tk == K::kExternal) {
+    SummaryDelta& d = row(from.unit_code);
+    d.received_fen = -a;
+    d.available_fen = -a;
+  } else if (fk == K::kExternal && tk == K::kGoods) {
+    row(to.unit_code).goods_received_fen = a;
+  } else if (fk == K::kGoods && tk == K::kExternal) {
+    row(from.unit_code).goods_received_fen = -a;
+  } else if (fk == K::kPool && tk == K::kPool) {
+    const bool down = ParentPartOf(to.unit_code) == from.unit_code;
+    const absl::string_view parent = down ? from.unit_code : to.unit_code;
+    const absl::string_view child = down ? to.unit_code : from.unit_code;
+    const int64_t delta = down ? a : -a;
+    SummaryDelta& up = row(parent);
+    up.allocated_down_fen = delta;
+    up.available_fen = -delta;
+    SummaryDelta& in = row(child);
+    in.allocated_in_fen = delta;
+    in.available_fen = delta;
+  } else if ((fk == K::kPool || fk == K::kGoods) && tk == K::kGrantsPaid) {
+    // Grants reserve (pending), then are paid or released. Goods grants
+    // count as granted but leave the cash pool alone.
+    const int64_t cash = fk == K::kPool ? a : 0;
+    SummaryDelta& d = row(from.unit_code);
+    switch (p.phase()) {
+      case v1::POSTING_PHASE_PENDING:
+        d.reserved_fen = a;
+        d.available_fen = -cash;
+        break;
+      case v1::POSTING_PHASE_POST_PENDING:
+        d.reserved_fen = -a;
+        d.granted_fen = a;
+        break;
+      case v1::POSTING_PHASE_VOID_PENDING:
+        d.reserved_fen = -a;
+        d.available_fen = cash;
+        break;
+      default:
+        d.granted_fen = a;
+        d.available_fen = -cash;
+    }
+  } else if (fk == K::kGrantsPaid && tk == K::kPool) {
+    SummaryDelta& d = row(to.unit_code);
+    d.granted_fen = -a;
+    d.available_fen = a;
+  } else if (fk == K::kPool && tk == K::kLoansReceivable) {
+    SummaryDelta& d = row(from.unit_code);
+    d.lent_fen = a;
+    d.available_fen = -a;
+  } else if (fk == K::kLoansReceivable && tk == K::kPool) {
+    SummaryDelta& d = row(to.unit_code);
+    d.repaid_fen = a;
+    d.available_fen = a;
+  } else if (fk == K::kLoansReceivable && tk == K::kLoanLosses) {
+    row(from.unit_code).written_off_fen = a;
+  } else if (fk == K::kLoanLosses && tk == K::kLoansReceivable) {
+    row(from.unit_code).written_off_fen = -a;
+  } else {
+    return absl::InternalError(absl::StrCat(
+        "no summary rule for a posting ", p.debit_account(), " -> ",
+        p.credit_account()));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The amounts of a summary row, in one place for every rule that adds them.
+struct SummaryField {
+  int64_t (v1::FundSummary::*get)() const;
+  void (v1::FundSummary::*set)(int64_t);
+  int64_t SummaryDelta::*delta;
+};
+constexpr SummaryField kSummaryFields[] = {
+    {&v1::FundSummary::received_fen, &v1::FundSummary::set_received_fen,
+     &SummaryDelta::received_fen},
+    {&v1::FundSummary::goods_received_fen,
+     &v1::FundSummary::set_goods_received_fen,
+     &SummaryDelta::goods_received_fen},
+    {&v1::FundSummary::allocated_in_fen,
+     &v1::FundSummary::set_allocated_in_fen, &SummaryDelta::allocated_in_fen},
+    {&v1::FundSummary::allocated_down_fen,
+     &v1::FundSummary::set_allocated_down_fen,
+     &SummaryDelta::allocated_down_fen},
+    {&v1::FundSummary::granted_fen, &v1::FundSummary::set_granted_fen,
+     &SummaryDelta::granted_fen},
+    {&v1::FundSummary::reserved_fen, &v1::FundSummary::set_reserved_fen,
+     &SummaryDelta::reserved_fen},
+    {&v1::FundSummary::lent_fen, &v1::FundSummary::set_lent_fen,
+     &SummaryDelta::lent_fen},
+    {&v1::FundSummary::repaid_fen, &v1::FundSummary::set_repaid_fen,
+     &SummaryDelta::repaid_fen},
+    {&v1::FundSummary::written_off_fen, &v1::FundSummary::set_written_off_fen,
+     &SummaryDelta::written_off_fen},
+    {&v1::FundSummary::available_fen, &v1::FundSummary::set_available_fen,
+     &SummaryDelta::available_fen},
+    {&v1::FundSummary::interest_fen, &v1::FundSummary::set_interest_fen,
+     &SummaryDelta::interest_fen},
+    {&v1::FundSummary::recovered_fen, &v1::FundSummary::set_recovered_fen,
+     &SummaryDelta::recovered_fen},
+};
+
+}  // namespace
+
+absl::Status ApplySummaryDelta(const SummaryDelta& delta,
+                               v1::FundSource source, v1::FundSummary& row) {
+  if (row.unit_code() != delta.unit_code) {
+    row.set_unit_code(std::string(delta.unit_code));
+  }
+  row.set_fund_source(source);
+  for (const SummaryField& f : kSummaryFields) {
+    const int64_t d = delta.*f.delta;
+    if (d == 0) continue;
+    int64_t value = (row.*f.get)();
+    if (!AddFen(value, d, &value)) {
+      return absl::InternalError("a summary total overflowed");
+    }
+    (row.*f.set)(value);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddSummaryRow(const v1::FundSummary& one, v1::FundSummary& sum) {
+  for (const SummaryField& f : kSummaryFields) {
+    int64_t value = 0;
+    if (!AddFen((sum.*f.get)(), (one.*f.get)(), &value)) {
+      return absl::InternalError("a subtree total overflowed");
+    }
+    (sum.*f.set)(value);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
                                        ProjectionTxn& txn) {
   const auto* postings = PostingsOf(envelope.event());
@@ -131,36 +385,8 @@ absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
       const std::string balance_key = absl::StrCat("b/", account);
       auto balance = Load<v1::AccountBalance>(txn, balance_key);
       if (!balance.ok()) return balance.status();
-      balance->set_account(account);
-      balance->set_fund_source(p.fund_source());
-      int64_t posted = debit ? balance->posted_debits_fen()
-                             : balance->posted_credits_fen();
-      int64_t pending = debit ? balance->pending_debits_fen()
-                              : balance->pending_credits_fen();
-      const int64_t a = p.amount_fen();
-      absl::Status s;
-      switch (p.phase()) {
-        case v1::POSTING_PHASE_POSTED: s = Add(&posted, a); break;
-        case v1::POSTING_PHASE_PENDING: s = Add(&pending, a); break;
-        case v1::POSTING_PHASE_POST_PENDING:
-          s = Add(&pending, -a);
-          if (s.ok()) s = Add(&posted, a);
-          break;
-        case v1::POSTING_PHASE_VOID_PENDING: s = Add(&pending, -a); break;
-        default: s = absl::InternalError("unknown posting phase");
-      }
-      if (!s.ok()) return s;
-      if (debit) {
-        balance->set_posted_debits_fen(posted);
-        balance->set_pending_debits_fen(pending);
-      } else {
-        balance->set_posted_credits_fen(posted);
-        balance->set_pending_credits_fen(pending);
-      }
-      balance->set_available_fen(balance->posted_credits_fen() -
-                                 balance->posted_debits_fen() -
-                                 balance->pending_debits_fen());
-      balance->set_last_sequence(envelope.sequence());
+      RELIEF_RETURN_IF_ERROR(
+          ApplyPostingSide(p, debit, envelope.sequence(), *balance));
       txn.Put(balance_key, balance->SerializeAsString());
       // The statement lists money that moved; reservations show in the
       // balance's pending figures until they are posted or released.
@@ -195,129 +421,18 @@ absl::Status FundSummaryProjection::Apply(const v1::EventEnvelope& envelope,
                                           ProjectionTxn& txn) {
   const auto* postings = PostingsOf(envelope.event());
   if (postings == nullptr) return absl::OkStatus();
-  // A bounced loan repayment undoes the fields its repayment added: its
-  // postings are read in the original direction with the amount negated.
-  const bool undo = envelope.event().has_loan_repayment_reversed();
-  const bool loan = envelope.event().has_loan_repayment_recorded() || undo;
+  const SummaryRule rule = SummaryRuleOf(envelope.event());
+  SummaryDeltas deltas;
   for (const v1::Posting& p : *postings) {
-    auto from = ParseAccountName(undo ? p.credit_account() : p.debit_account());
-    auto to = ParseAccountName(undo ? p.debit_account() : p.credit_account());
-    if (!from.ok() || !to.ok()) return absl::InternalError("bad account name");
-    const int64_t a = undo ? -p.amount_fen() : p.amount_fen();
-    auto update = [&](const std::string& unit,
-                      const std::function<absl::Status(v1::FundSummary&)>& f)
-        -> absl::Status {
-      const std::string key = SummaryKey(unit, p.fund_source());
+    RELIEF_RETURN_IF_ERROR(ClassifyPosting(p, rule, deltas));
+    for (int i = 0; i < deltas.count; ++i) {
+      const std::string key = SummaryKey(deltas.rows[i].unit_code, p.fund_source());
       auto row = Load<v1::FundSummary>(txn, key);
       if (!row.ok()) return row.status();
-      row->set_unit_code(unit);
-      row->set_fund_source(p.fund_source());
-      if (auto s = f(*row); !s.ok()) return s;
+      RELIEF_RETURN_IF_ERROR(
+          ApplySummaryDelta(deltas.rows[i], p.fund_source(), *row));
       txn.Put(key, row->SerializeAsString());
-      return absl::OkStatus();
-    };
-    auto add = [](int64_t (v1::FundSummary::*get)() const,
-                  void (v1::FundSummary::*set)(int64_t), int64_t delta) {
-      return [=](v1::FundSummary& row) -> absl::Status {
-        int64_t value = (row.*get)();
-        if (!AddFen(value, delta, &value)) {
-          return absl::InternalError("a summary total overflowed");
-        }
-        (row.*set)(value);
-        return absl::OkStatus();
-      };
-    };
-    using S = v1::FundSummary;
-    using K = AccountKind;
-    // Field changes by the kinds of the two accounts. A reversal's posting
-    // runs the other way and undoes the same field.
-    absl::Status s;
-    auto both = [&](const std::string& unit, auto... fs) -> absl::Status {
-      return update(unit, [&](S& row) -> absl::Status {
-        for (const auto& f : {std::function<absl::Status(S&)>(fs)...}) {
-          if (auto st = f(row); !st.ok()) return st;
-        }
-        return absl::OkStatus();
-      });
-    };
-    const K fk = from->kind, tk = to->kind;
-    if (loan && fk == K::kExternal && tk == K::kPool) {
-      s = both(to->unit_code, add(&S::interest_fen, &S::set_interest_fen, a),
-               add(&S::available_fen, &S::set_available_fen, a));
-    } else if (fk == K::kLoanLosses && tk == K::kPool) {
-      s = both(to->unit_code, add(&S::recovered_fen, &S::set_recovered_fen, a),
-               add(&S::available_fen, &S::set_available_fen, a));
-    } else if (fk == K::kExternal && tk == K::kPool) {
-      s = both(to->unit_code, add(&S::received_fen, &S::set_received_fen, a),
-               add(&S::available_fen, &S::set_available_fen, a));
-    } else if (fk == K::kPool && tk == K::kExternal) {
-      s = both(from->unit_code, add(&S::received_fen, &S::set_received_fen, -a),
-               add(&S::available_fen, &S::set_available_fen, -a));
-    } else if (fk == K::kExternal && tk == K::kGoods) {
-      s = both(to->unit_code,
-               add(&S::goods_received_fen, &S::set_goods_received_fen, a));
-    } else if (fk == K::kGoods && tk == K::kExternal) {
-      s = both(from->unit_code,
-               add(&S::goods_received_fen, &S::set_goods_received_fen, -a));
-    } else if (fk == K::kPool && tk == K::kPool) {
-      const bool down = ParentPartOf(to->unit_code) == from->unit_code;
-      const std::string& parent = down ? from->unit_code : to->unit_code;
-      const std::string& child = down ? to->unit_code : from->unit_code;
-      const int64_t delta = down ? a : -a;
-      s = both(parent,
-               add(&S::allocated_down_fen, &S::set_allocated_down_fen, delta),
-               add(&S::available_fen, &S::set_available_fen, -delta));
-      if (s.ok()) {
-        s = both(child,
-                 add(&S::allocated_in_fen, &S::set_allocated_in_fen, delta),
-                 add(&S::available_fen, &S::set_available_fen, delta));
-      }
-    } else if ((fk == K::kPool || fk == K::kGoods) && tk == K::kGrantsPaid) {
-      // Grants reserve (pending), then are paid or released. Goods grants
-      // count as granted but leave the cash pool alone.
-      const int64_t cash = fk == K::kPool ? a : 0;
-      switch (p.phase()) {
-        case v1::POSTING_PHASE_PENDING:
-          s = both(from->unit_code,
-                   add(&S::reserved_fen, &S::set_reserved_fen, a),
-                   add(&S::available_fen, &S::set_available_fen, -cash));
-          break;
-        case v1::POSTING_PHASE_POST_PENDING:
-          s = both(from->unit_code,
-                   add(&S::reserved_fen, &S::set_reserved_fen, -a),
-                   add(&S::granted_fen, &S::set_granted_fen, a));
-          break;
-        case v1::POSTING_PHASE_VOID_PENDING:
-          s = both(from->unit_code,
-                   add(&S::reserved_fen, &S::set_reserved_fen, -a),
-                   add(&S::available_fen, &S::set_available_fen, cash));
-          break;
-        default:
-          s = both(from->unit_code,
-                   add(&S::granted_fen, &S::set_granted_fen, a),
-                   add(&S::available_fen, &S::set_available_fen, -cash));
-      }
-    } else if (fk == K::kGrantsPaid && tk == K::kPool) {
-      s = both(to->unit_code, add(&S::granted_fen, &S::set_granted_fen, -a),
-               add(&S::available_fen, &S::set_available_fen, a));
-    } else if (fk == K::kPool && tk == K::kLoansReceivable) {
-      s = both(from->unit_code, add(&S::lent_fen, &S::set_lent_fen, a),
-               add(&S::available_fen, &S::set_available_fen, -a));
-    } else if (fk == K::kLoansReceivable && tk == K::kPool) {
-      s = both(to->unit_code, add(&S::repaid_fen, &S::set_repaid_fen, a),
-               add(&S::available_fen, &S::set_available_fen, a));
-    } else if (fk == K::kLoansReceivable && tk == K::kLoanLosses) {
-      s = both(from->unit_code,
-               add(&S::written_off_fen, &S::set_written_off_fen, a));
-    } else if (fk == K::kLoanLosses && tk == K::kLoansReceivable) {
-      s = both(from->unit_code,
-               add(&S::written_off_fen, &S::set_written_off_fen, -a));
-    } else {
-      return absl::InternalError(absl::StrCat(
-          "no summary rule for a posting ", p.debit_account(), " -> ",
-          p.credit_account()));
     }
-    if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
@@ -422,28 +537,7 @@ absl::StatusOr<std::vector<v1::FundSummary>> FundsView::Summary(
       if (!one.ParseFromString(value)) {
         return absl::DataLossError("a summary does not decode");
       }
-      v1::FundSummary& sum = rows[i];
-      bool ok = true;
-      auto add = [&](int64_t a, int64_t b) {
-        int64_t out = 0;
-        ok = ok && AddFen(a, b, &out);
-        return out;
-      };
-      sum.set_received_fen(add(sum.received_fen(), one.received_fen()));
-      sum.set_goods_received_fen(
-          add(sum.goods_received_fen(), one.goods_received_fen()));
-      sum.set_allocated_in_fen(add(sum.allocated_in_fen(), one.allocated_in_fen()));
-      sum.set_allocated_down_fen(
-          add(sum.allocated_down_fen(), one.allocated_down_fen()));
-      sum.set_granted_fen(add(sum.granted_fen(), one.granted_fen()));
-      sum.set_reserved_fen(add(sum.reserved_fen(), one.reserved_fen()));
-      sum.set_lent_fen(add(sum.lent_fen(), one.lent_fen()));
-      sum.set_repaid_fen(add(sum.repaid_fen(), one.repaid_fen()));
-      sum.set_written_off_fen(add(sum.written_off_fen(), one.written_off_fen()));
-      sum.set_available_fen(add(sum.available_fen(), one.available_fen()));
-      sum.set_interest_fen(add(sum.interest_fen(), one.interest_fen()));
-      sum.set_recovered_fen(add(sum.recovered_fen(), one.recovered_fen()));
-      if (!ok) return absl::InternalError("a subtree total overflowed");
+      RELIEF_RETURN_IF_ERROR(AddSummaryRow(one, rows[i]));
     }
   }
   return rows;

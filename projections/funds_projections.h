@@ -51,6 +51,66 @@ class MatchingProjection : public Projection {
 // The calendar year (UTC+8) of a server timestamp.
 int CivilYearOf(int64_t unix_micros);
 
+// ---------------------------------------------------------------------------
+// The per-posting rules of `accounts` and `fund_summary`, as pure functions.
+// The projections apply them to the rows they store; the as-of fold
+// (funds_asof.h) applies them to rows it keeps in memory. There is one
+// implementation, so a balance or summary folded to sequence n equals what
+// the read model held when its checkpoint was n.
+//
+// Account names in the log were validated when their command was decided;
+// the rules only tell the kinds of account apart.
+
+// Applies one side of `posting` (the debit side, or the credit side) to the
+// balance of that account, for the event at `sequence`: posted or pending by
+// the posting's phase, then available_fen and last_sequence; sets account
+// and fund_source. INTERNAL on an overflow or an unknown phase.
+absl::Status ApplyPostingSide(const v1::Posting& posting, bool debit,
+                              uint64_t sequence, v1::AccountBalance& balance);
+
+// How an event's postings are read by the summary: a loan repayment's
+// interest (external -> pool) is interest, not a receipt; a bounced
+// repayment's reversal is read in the repayment's direction, negated.
+struct SummaryRule {
+  bool loan_repayment = false;
+  bool undo = false;
+};
+SummaryRule SummaryRuleOf(const v1::Event& event);
+
+// What one posting changes in one summary row, in fen.
+struct SummaryDelta {
+  absl::string_view unit_code;  // points into the posting's account names
+  int64_t received_fen = 0;
+  int64_t goods_received_fen = 0;
+  int64_t allocated_in_fen = 0;
+  int64_t allocated_down_fen = 0;
+  int64_t granted_fen = 0;
+  int64_t reserved_fen = 0;
+  int64_t lent_fen = 0;
+  int64_t repaid_fen = 0;
+  int64_t written_off_fen = 0;
+  int64_t available_fen = 0;
+  int64_t interest_fen = 0;
+  int64_t recovered_fen = 0;
+};
+// At most two rows change (an allocation: the parent's, then the child's).
+struct SummaryDeltas {
+  int count = 0;
+  SummaryDelta rows[2];
+};
+// Classifies `posting` by the kinds of its two accounts (the table in
+// docs/architecture.md). INTERNAL for a pair no rule covers. `out` points
+// into `posting`, which must outlive it.
+absl::Status ClassifyPosting(const v1::Posting& posting, SummaryRule rule,
+                             SummaryDeltas& out);
+// Adds `delta` to the row of its unit in `source` (setting the row's unit
+// and source). INTERNAL on an overflow.
+absl::Status ApplySummaryDelta(const SummaryDelta& delta,
+                               v1::FundSource source, v1::FundSummary& row);
+// Adds every amount of `one` to `sum` (subtree totals). INTERNAL on an
+// overflow.
+absl::Status AddSummaryRow(const v1::FundSummary& one, v1::FundSummary& sum);
+
 class FundsView {
  public:
   explicit FundsView(const EventLog* log) : log_(log) {}

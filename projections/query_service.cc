@@ -13,6 +13,7 @@
 #include "ledger/domain/grants.h"
 #include "ledger/domain/loans.h"
 #include "ledger/store/sha256.h"
+#include "projections/funds_asof.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/domain/validation.h"
@@ -132,6 +133,31 @@ grpc::Status QueryServiceImpl::GetBalance(grpc::ServerContext* context,
   if (auto id = ParseAccountName(request->account()); !id.ok()) {
     return ToGrpcStatus(id.status(), context);
   }
+  if (request->has_as_of()) {
+    // From the log, with the read model's own rules (funds_asof.h).
+    auto point = ResolveLogPoint(*log_, request->as_of(),
+                                 writer_->Status().head.sequence, "as_of");
+    if (!point.ok()) return ToGrpcStatus(point.status(), context);
+    FundsFold::Options options;
+    options.only_account = request->account();
+    options.summaries = false;
+    FundsFold fold(options);
+    if (auto s = fold.Run(*log_, point->sequence); !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+    const v1::AccountBalance* balance = fold.Balance(request->account());
+    if (balance == nullptr) {
+      return ToGrpcStatus(
+          NotFound(v1::ACCOUNT_NOT_FOUND,
+                   absl::StrCat("account ", request->account(),
+                                " had not moved money as of sequence ",
+                                point->sequence)),
+          context);
+    }
+    *response->mutable_balance() = *balance;
+    response->set_as_of_sequence(point->sequence);
+    return grpc::Status::OK;
+  }
   auto balance = funds_.Balance(request->account());
   if (!balance.ok()) return ToGrpcStatus(balance.status(), context);
   *response->mutable_balance() = *std::move(balance);
@@ -146,6 +172,35 @@ grpc::Status QueryServiceImpl::GetFundSummary(
   if (!at.ok()) return ToGrpcStatus(at.status(), context);
   if (auto s = ValidateOrgCode("unit_code", request->unit_code()); !s.ok()) {
     return ToGrpcStatus(s, context);
+  }
+  if (request->has_as_of()) {
+    // From the log, with the read model's own rules (funds_asof.h); the
+    // units are those registered by then.
+    auto point = ResolveLogPoint(*log_, request->as_of(),
+                                 writer_->Status().head.sequence, "as_of");
+    if (!point.ok()) return ToGrpcStatus(point.status(), context);
+    FundsFold::Options options;
+    options.balances = false;
+    FundsFold fold(options);
+    if (auto s = fold.Run(*log_, point->sequence); !s.ok()) {
+      return ToGrpcStatus(s, context);
+    }
+    if (!fold.HasUnit(request->unit_code())) {
+      return ToGrpcStatus(
+          NotFound(v1::ORG_UNIT_NOT_FOUND,
+                   absl::StrCat("unit '", request->unit_code(),
+                                "' was not registered as of sequence ",
+                                point->sequence)),
+          context);
+    }
+    const std::vector<std::string> codes =
+        fold.UnitsOf(request->unit_code(), request->subtree());
+    auto rows = fold.Summary(codes, request->unit_code());
+    if (!rows.ok()) return ToGrpcStatus(rows.status(), context);
+    for (auto& row : *rows) *response->add_rows() = std::move(row);
+    response->set_units(static_cast<uint32_t>(codes.size()));
+    response->set_as_of_sequence(point->sequence);
+    return grpc::Status::OK;
   }
   if (auto unit = org_units_.Get(request->unit_code()); !unit.ok()) {
     return ToGrpcStatus(unit.status(), context);

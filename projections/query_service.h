@@ -7,6 +7,8 @@
 #ifndef RELIEF_PROJECTIONS_QUERY_SERVICE_H_
 #define RELIEF_PROJECTIONS_QUERY_SERVICE_H_
 
+#include <atomic>
+
 #include "ledger/server/auth.h"
 #include "ledger/store/event_log.h"
 #include "ledger/writer/writer.h"
@@ -131,10 +133,22 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status VerifyChain(grpc::ServerContext* context,
                            const v1::VerifyChainRequest* request,
                            v1::VerifyChainResponse* response) override;
+  // In audit_ledger.cc: the trial balance as of a point of the log, and
+  // the reconcile of every read model against a rebuild from the log.
+  grpc::Status GetTrialBalance(grpc::ServerContext* context,
+                               const v1::GetTrialBalanceRequest* request,
+                               v1::GetTrialBalanceResponse* response) override;
+  grpc::Status Reconcile(
+      grpc::ServerContext* context, const v1::ReconcileRequest* request,
+      grpc::ServerWriter<v1::ReconcileResponse>* writer) override;
 
  private:
   const EventLog* const log_;
   const PrincipalDirectory* const directory_;
+  // One reconcile at a time (audit_ledger.cc); runs are numbered for their
+  // scratch directory.
+  std::atomic<bool> reconciling_{false};
+  std::atomic<uint64_t> reconcile_runs_{0};
 };
 
 }  // namespace relief

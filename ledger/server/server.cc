@@ -24,6 +24,7 @@
 #include "ledger/domain/rejection.h"
 #include "ledger/server/ledger_service.h"
 #include "ledger/store/sha256.h"
+#include "projections/all_projections.h"
 #include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
 #include "projections/grants_projection.h"
@@ -79,19 +80,8 @@ absl::Status WriteFileAtomically(const std::string& path,
 
 }  // namespace
 
-namespace {
-std::vector<std::unique_ptr<Projection>> AllProjections() {
-  std::vector<std::unique_ptr<Projection>> projections;
-  projections.push_back(std::make_unique<OrgUnitsProjection>());
-  projections.push_back(std::make_unique<AccountsProjection>());
-  projections.push_back(std::make_unique<FundSummaryProjection>());
-  projections.push_back(std::make_unique<MatchingProjection>());
-  projections.push_back(std::make_unique<DossiersProjection>());
-  projections.push_back(std::make_unique<GrantsProjection>());
-  projections.push_back(std::make_unique<LoansProjection>());
-  return projections;
-}
-}  // namespace
+// AllProjections() is in projections/all_projections.cc: Reconcile
+// rebuilds the same list.
 
 absl::Status DropAllProjections(const std::string& data_dir) {
   auto log = EventLog::Open(data_dir);
