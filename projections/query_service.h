@@ -11,6 +11,7 @@
 
 #include "ledger/server/auth.h"
 #include "ledger/store/event_log.h"
+#include "ledger/writer/log_watch.h"
 #include "ledger/writer/writer.h"
 #include "projections/dossiers_projection.h"
 #include "projections/funds_projections.h"
@@ -122,10 +123,25 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   LoansView loans_;
 };
 
+struct AuditStreamOptions {
+  // A live subscriber this many events behind the head is ended with
+  // RESOURCE_EXHAUSTED (SUBSCRIBER_TOO_SLOW) and may resume.
+  uint64_t subscriber_max_lag = 100000;
+  // Idle subscriptions get a heartbeat this often.
+  absl::Duration heartbeat = absl::Seconds(5);
+};
+
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  AuditServiceImpl(const EventLog* log, const PrincipalDirectory* directory)
-      : log_(log), directory_(directory) {}
+  // `runner` resolves filters through the read models; `watch` tells
+  // subscribers of new events. Both may be null (no filtering by unit or
+  // person; no live following) in tests of the other RPCs.
+  AuditServiceImpl(const EventLog* log, const PrincipalDirectory* directory,
+                   ProjectionRunner* runner = nullptr,
+                   const LogWatch* watch = nullptr,
+                   AuditStreamOptions stream_options = {})
+      : log_(log), directory_(directory), runner_(runner), watch_(watch),
+        stream_options_(stream_options) {}
 
   grpc::Status ListEvents(grpc::ServerContext* context,
                           const v1::ListEventsRequest* request,
@@ -142,9 +158,20 @@ class AuditServiceImpl final : public v1::AuditService::Service {
       grpc::ServerContext* context, const v1::ReconcileRequest* request,
       grpc::ServerWriter<v1::ReconcileResponse>* writer) override;
 
+  // In audit_stream.cc.
+  grpc::Status ReadEvents(
+      grpc::ServerContext* context, const v1::ReadEventsRequest* request,
+      grpc::ServerWriter<v1::ReadEventsResponse>* writer) override;
+  grpc::Status Subscribe(
+      grpc::ServerContext* context, const v1::SubscribeRequest* request,
+      grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
+
  private:
   const EventLog* const log_;
   const PrincipalDirectory* const directory_;
+  ProjectionRunner* const runner_;
+  const LogWatch* const watch_;
+  const AuditStreamOptions stream_options_;
   // One reconcile at a time (audit_ledger.cc); runs are numbered for their
   // scratch directory.
   std::atomic<bool> reconciling_{false};

@@ -97,6 +97,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000'000));
 
+  app.add_option("--subscriber-max-lag", options.subscriber_max_lag,
+                 "end a live AuditService.Subscribe stream that falls this "
+                 "many events behind the head (it may resume)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
+
   std::string verify_dir = "./data";
   CLI::App* verify = app.add_subcommand(
       "verify",

@@ -108,8 +108,9 @@ bool IsLoopbackAddress(const std::string& host_port) {
 // Fans the writer's news out to the directory, the projections and health.
 class ReliefServer::Listener : public CommitListener {
  public:
-  Listener(PrincipalDirectory* directory, ProjectionRunner* runner)
-      : directory_(directory), runner_(runner) {}
+  Listener(PrincipalDirectory* directory, ProjectionRunner* runner,
+           LogWatch* watch)
+      : directory_(directory), runner_(runner), watch_(watch) {}
   // Health turns NOT_SERVING for good: the writer or the read models failed.
   void MarkNotServing() { OnWriterFailed(absl::OkStatus()); }
   void OnCommitted(const State& state, const LogHead& head,
@@ -121,6 +122,7 @@ class ReliefServer::Listener : public CommitListener {
       directory_->Update(state, envelopes);
     }
     runner_->Notify(head.sequence);
+    watch_->Publish(head.sequence);
   }
   void OnWriterFailed(const absl::Status& error) override {
     grpc::Server* server = server_.load();
@@ -138,6 +140,7 @@ class ReliefServer::Listener : public CommitListener {
  private:
   PrincipalDirectory* directory_;
   ProjectionRunner* runner_;
+  LogWatch* watch_;
   std::atomic<grpc::Server*> server_{nullptr};
   std::atomic<bool> failed_{false};
   size_t dossiers_at_start_ = 0;
@@ -216,7 +219,8 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   server->runner_ = std::make_unique<ProjectionRunner>(server->log_.get(),
                                                        AllProjections());
   server->listener_ = std::make_unique<Listener>(server->directory_.get(),
-                                                 server->runner_.get());
+                                                 server->runner_.get(),
+                                                 &server->watch_);
   server->runner_->set_on_failure(
       [listener = server->listener_.get()](const absl::Status&) {
         listener->MarkNotServing();
@@ -246,8 +250,11 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   server->query_service_ = std::make_unique<QueryServiceImpl>(
       server->log_.get(), server->runner_.get(), server->writer_.get(),
       server->directory_.get(), *id_key);
+  AuditStreamOptions stream_options;
+  stream_options.subscriber_max_lag = options.subscriber_max_lag;
   server->audit_service_ = std::make_unique<AuditServiceImpl>(
-      server->log_.get(), server->directory_.get());
+      server->log_.get(), server->directory_.get(), server->runner_.get(),
+      &server->watch_, stream_options);
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (tls) {
@@ -333,6 +340,9 @@ void ReliefServer::Shutdown() {
   }
   // Finish every accepted command (their replies go out), then the server.
   if (writer_ != nullptr) writer_->Stop();
+  // Subscribers end now (UNAVAILABLE, resume) instead of holding the
+  // shutdown for its whole grace.
+  watch_.Close();
   if (server_ != nullptr) {
     // Queries waiting for a min_sequence get their answer or their error
     // within this grace; then calls are cancelled.

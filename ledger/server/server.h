@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/server.h"
 #include "ledger/server/auth.h"
+#include "ledger/writer/log_watch.h"
 #include "ledger/writer/writer.h"
 
 namespace relief {
@@ -36,6 +37,8 @@ struct ServerOptions {
   std::string client_ca;  // if set, clients must present a certificate
   bool insecure = false;  // allow plaintext on a non-loopback address
   WriterOptions writer;
+  // A live subscriber this many events behind is ended (it may resume).
+  uint64_t subscriber_max_lag = 100000;
 };
 
 // Drops every read model of the ledger in `data_dir` (which must not be in
@@ -68,6 +71,7 @@ class ReliefServer {
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<PrincipalDirectory> directory_;
   std::unique_ptr<ProjectionRunner> runner_;
+  LogWatch watch_;  // before the listener, which publishes to it
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<LedgerServiceImpl> ledger_service_;
