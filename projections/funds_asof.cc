@@ -203,6 +203,15 @@ const v1::FundSummary* FundsFold::SummaryRow(absl::string_view unit,
   return it == summaries_.end() ? nullptr : &it->second;
 }
 
+std::vector<std::pair<std::string, const v1::FundSummary*>>
+FundsFold::SortedSummaryRows() const {
+  std::vector<std::pair<std::string, const v1::FundSummary*>> out;
+  out.reserve(summaries_.size());
+  for (const auto& [key, row] : summaries_) out.emplace_back(key, &row);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::FundSummary>> FundsFold::Summary(
     const std::vector<std::string>& codes, absl::string_view label) const {
   std::vector<v1::FundSummary> rows(4);

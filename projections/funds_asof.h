@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -86,6 +87,10 @@ class FundsFold {
   const v1::FundSummary* SummaryRow(absl::string_view unit,
                                     v1::FundSource source) const;
   size_t summary_row_count() const { return summaries_.size(); }
+  // Every summary row written, by its key within the read model
+  // (unit "\0" source).
+  std::vector<std::pair<std::string, const v1::FundSummary*>>
+  SortedSummaryRows() const;
   // Four rows (one per source, in enum order) summed over `codes`, labelled
   // `label`, as FundsView::Summary sums the live rows.
   absl::StatusOr<std::vector<v1::FundSummary>> Summary(

@@ -11,6 +11,9 @@ inline constexpr size_t kSha256Bytes = 32;
 
 // SHA-256 of the concatenation of `a` and `b`; 32 raw bytes.
 std::string Sha256(absl::string_view a, absl::string_view b = {});
+// The same into `out`, without allocating (the chain check of every event).
+void Sha256To(absl::string_view a, absl::string_view b,
+              unsigned char out[kSha256Bytes]);
 
 // Lower-case hex of raw bytes.
 std::string ToHex(absl::string_view bytes);
