@@ -1,7 +1,9 @@
 // Seeded property test of fund accounting through the real writer, log and
 // projections: thousands of random commands, valid and not, and after each
 // one the money invariants hold and the read models agree with the write
-// model; every few hundred commands the read models equal a fresh replay.
+// model; every few hundred commands the read models equal a fresh replay;
+// at random points the money read models are captured, and at the end the
+// as-of fold of the log to each point must equal them.
 //
 // Reproduce a failure with RELIEF_SEED=<the printed seed>.
 #include <cstdlib>
@@ -15,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "ledger/domain/accounts.h"
 #include "ledger/writer/writer.h"
+#include "projections/funds_asof_testing.h"
 #include "projections/funds_projections.h"
 #include "projections/org_units_projection.h"
 #include "projections/projection_runner.h"
@@ -149,6 +152,8 @@ TEST(FundsPropertyTest, RandomCommandsKeepTheBooksBalanced) {
     ASSERT_TRUE(submit(c).ok());
   }
   std::vector<uint64_t> money_events;
+  std::mt19937_64 capture_rng(seed ^ 0xa5);  // apart from the commands' rng
+  std::map<uint64_t, std::map<std::string, std::string>> captured;
   int accepted = 0, rejected = 0;
   constexpr int kCommands = 3000;
   for (int n = 0; n < kCommands; ++n) {
@@ -229,6 +234,10 @@ TEST(FundsPropertyTest, RandomCommandsKeepTheBooksBalanced) {
           << b.account() << " after command " << n;
     }
 
+    // Now and then, remember what the money read models hold at this
+    // sequence; at the end the as-of fold must give exactly that.
+    if (capture_rng() % 20 == 0) captured[head] = LiveMoneyRows(**log);
+
     if ((n + 1) % 500 == 0 || n + 1 == kCommands) {
       // A fresh replay of the whole log into an empty database.
       const std::string fresh_dir = TempDir();
@@ -264,7 +273,18 @@ TEST(FundsPropertyTest, RandomCommandsKeepTheBooksBalanced) {
       }
     }
   }
-  std::printf("accepted %d, rejected %d\n", accepted, rejected);
+  // As of every captured sequence, the fold of the log equals what the live
+  // read models held then, byte for byte.
+  ASSERT_GT(captured.size(), 50u);
+  for (const auto& [sequence, live] : captured) {
+    auto folded = FoldedMoneyRows(**log, sequence);
+    ASSERT_TRUE(folded.ok()) << folded.status();
+    ASSERT_TRUE(*folded == live)
+        << "the as-of fold differs from the live read model at sequence "
+        << sequence;
+  }
+  std::printf("accepted %d, rejected %d; as-of fold checked at %zu points\n",
+              accepted, rejected, captured.size());
   EXPECT_GT(accepted, kCommands / 4);
   EXPECT_GT(rejected, kCommands / 20);
   (*writer)->Stop();

@@ -7,7 +7,9 @@
 //     written off - recovered = loan losses, available = the pool;
 //   - the aging of ListLoans-style totals covers exactly the loans with
 //     principal outstanding;
-// and every few hundred commands the read models equal a fresh replay.
+// and every few hundred commands the read models equal a fresh replay; at
+// random points the money read models are captured, and at the end the
+// as-of fold of the log to each point must equal them.
 //
 // Runs seed 20261124 unless RELIEF_SEED=<seed> says otherwise.
 #include <atomic>
@@ -25,6 +27,7 @@
 #include "ledger/domain/grants.h"
 #include "ledger/domain/loans.h"
 #include "ledger/writer/writer.h"
+#include "projections/funds_asof_testing.h"
 #include "projections/funds_projections.h"
 #include "projections/loans_projection.h"
 #include "projections/org_units_projection.h"
@@ -84,6 +87,8 @@ TEST(LoansPropertyTest, ReadModelsFollowTheWriteModel) {
   std::printf("loans property test seed: %llu\n",
               static_cast<unsigned long long>(seed));
   std::mt19937_64 rng(seed);
+  std::mt19937_64 capture_rng(seed ^ 0xa5);  // apart from the commands' rng
+  std::map<uint64_t, std::map<std::string, std::string>> captured;
   auto pick = [&](uint64_t n) { return rng() % n; };
 
   const std::string dir = TempDir();
@@ -314,6 +319,10 @@ TEST(LoansPropertyTest, ReadModelsFollowTheWriteModel) {
       }
     }
 
+    // Now and then, remember what the money read models hold at this
+    // sequence; at the end the as-of fold must give exactly that.
+    if (capture_rng() % 10 == 0) captured[head] = LiveMoneyRows(**log);
+
     if ((n + 1) % 250 == 0) {
       const std::string fresh_dir = TempDir();
       auto fresh = EventLog::Open(fresh_dir);
@@ -340,6 +349,16 @@ TEST(LoansPropertyTest, ReadModelsFollowTheWriteModel) {
       ASSERT_TRUE(DumpProjections(**log) == DumpProjections(**fresh))
           << "a fresh replay differs after command " << n;
     }
+  }
+  // As of every captured sequence, the fold of the log equals what the live
+  // read models held then (loan interest, recoveries, bounced repayments).
+  ASSERT_GT(captured.size(), 30u);
+  for (const auto& [sequence, live] : captured) {
+    auto folded = FoldedMoneyRows(**log, sequence);
+    ASSERT_TRUE(folded.ok()) << folded.status();
+    ASSERT_TRUE(*folded == live)
+        << "the as-of fold differs from the live read model at sequence "
+        << sequence;
   }
   int written_off = 0, repaid = 0, rescheduled = 0, reversed = 0;
   for (const auto& l : capture.last.loans()) {
