@@ -11,6 +11,7 @@
 #include "ledger/domain/limits.h"
 #include "ledger/domain/loans.h"
 #include "ledger/domain/rejection.h"
+#include "ledger/domain/samples.h"
 #include "ledger/domain/validation.h"
 
 namespace relief {
@@ -291,6 +292,8 @@ absl::string_view RequestIdOf(const v1::Command& command) {
       return command.approve_loan_write_off().request_id();
     case v1::Command::kRescheduleLoan:
       return command.reschedule_loan().request_id();
+    case v1::Command::kDrawSample:
+      return command.draw_sample().request_id();
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -347,6 +350,8 @@ absl::Status ValidateCommand(const v1::Command& command) {
       return ValidateApproveLoanWriteOff(command.approve_loan_write_off());
     case v1::Command::kRescheduleLoan:
       return ValidateRescheduleLoan(command.reschedule_loan());
+    case v1::Command::kDrawSample:
+      return ValidateDrawSample(command.draw_sample());
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -410,6 +415,8 @@ absl::Status Decide(const State& state, const v1::Command& command,
       return DecideApproveLoanWriteOff(state, command.approve_loan_write_off(), context, events);
     case v1::Command::kRescheduleLoan:
       return DecideRescheduleLoan(state, command.reschedule_loan(), context, events);
+    case v1::Command::kDrawSample:
+      return DecideDrawSample(state, command.draw_sample(), context, events);
     case v1::Command::KIND_NOT_SET:
       break;
   }
@@ -497,6 +504,7 @@ void Evolve(State& state, const v1::Event& event, uint64_t sequence) {
       return;
     }
     case v1::Event::kMatchingRuleSet:
+    case v1::Event::kSampleDrawn:
       return;  // read models only
     case v1::Event::kDossierRegistered:
     case v1::Event::kDossierUpdated:

@@ -27,6 +27,10 @@ struct CommandContext {
   // CreateToken only: SHA-256 of the token the service generated.
   absl::string_view issued_token_sha256;
   uint64_t last_sequence = 0;  // the log's last sequence before this command
+  // DrawSample without a seed only: 32 random bytes the service drew. Not
+  // part of the command, so a retry with the same request id is the same
+  // command and gets the first result.
+  absl::string_view drawn_seed = {};
 };
 
 // The client request id of a command ("" if no command is set).

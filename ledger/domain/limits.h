@@ -50,6 +50,10 @@ inline constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
 inline constexpr uint32_t kDefaultPageSize = 100;
 inline constexpr uint32_t kMaxPageSize = 1000;
 
+// A spot-check sample (抽查): enough for any field visit, and its event
+// (grant ids) stays far below kMaxMessageBytes.
+inline constexpr uint64_t kMaxSampleGrants = 10000;
+
 // A query's wait for min_sequence never exceeds this, whatever its deadline.
 inline constexpr int64_t kMaxMinSequenceWaitMillis = 10000;
 

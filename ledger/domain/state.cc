@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "relief/v1/events.pb.h"
 
@@ -119,6 +120,34 @@ std::vector<std::string> State::GrantsExpiredAt(int64_t now) const {
   return out;
 }
 
+std::vector<std::string> State::PostedGrants(absl::string_view unit_code,
+                                             bool subtree,
+                                             absl::string_view program,
+                                             int year) const {
+  std::vector<std::string> out;
+  // Units with unit_code as a prefix sort together: the unit itself, then
+  // codes extending it ("jn-x", "jn.a"), of which only "jn." ones are below.
+  const std::string below = absl::StrCat(unit_code, ".");
+  for (auto it = posted_grants_.lower_bound(
+           {std::string(program), year, std::string(unit_code), ""});
+       it != posted_grants_.end(); ++it) {
+    const auto& [p, y, unit, grant_id] = *it;
+    if (p != program || y != year ||
+        !absl::StartsWith(unit, unit_code)) {
+      break;
+    }
+    if (unit == unit_code || (subtree && absl::StartsWith(unit, below))) {
+      out.push_back(grant_id);
+    }
+  }
+  // Grant order: ids are "g" + a sequence, so shorter ids come first.
+  std::sort(out.begin(), out.end(), [](const std::string& a,
+                                       const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  return out;
+}
+
 void State::PutProgram(ProgramState program) {
   std::string name = program.program();
   auto it = programs_.find(name);
@@ -128,15 +157,29 @@ void State::PutProgram(ProgramState program) {
   programs_[name] = std::move(program);
 }
 
+namespace {
+std::tuple<std::string, int, std::string, std::string> PostedKey(
+    const GrantState& grant) {
+  const auto& g = grant.proposed();
+  return {g.program(), g.year(), g.unit_code(), g.grant_id()};
+}
+}  // namespace
+
 void State::RestoreGrant(const std::string& id,
                          std::optional<GrantState> value) {
   if (auto it = grants_.find(id); it != grants_.end()) {
     pending_by_expiry_.erase({it->second.proposed().expires_unix_micros(), id});
+    if (it->second.status() == GrantState::STATUS_POSTED) {
+      posted_grants_.erase(PostedKey(it->second));
+    }
     grants_.erase(it);
   }
   if (value.has_value()) {
     if (value->status() == GrantState::STATUS_PENDING) {
       pending_by_expiry_.insert({value->proposed().expires_unix_micros(), id});
+    }
+    if (value->status() == GrantState::STATUS_POSTED) {
+      posted_grants_.insert(PostedKey(*value));
     }
     grants_.emplace(id, std::move(*value));
   }

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include "absl/strings/string_view.h"
 #include <variant>
 #include <vector>
@@ -64,6 +65,13 @@ class State {
                     int year) const;
   // Pending grants whose expiry is at or before `now`, oldest first.
   std::vector<std::string> GrantsExpiredAt(int64_t now_unix_micros) const;
+  // Ids of the POSTED grants of `program` counted in `year` and paid by
+  // `unit_code` (with `subtree`, also by every unit whose code starts with
+  // unit_code + "."), in grant order: a spot-check population (samples.h).
+  std::vector<std::string> PostedGrants(absl::string_view unit_code,
+                                        bool subtree,
+                                        absl::string_view program,
+                                        int year) const;
   const LoanStateMessage* FindLoan(absl::string_view loan_id) const;
   const LoanProductState* FindLoanProduct(absl::string_view product) const;
   // The id of a loan of the person with this national-ID hash that still
@@ -156,6 +164,11 @@ class State {
   absl::node_hash_map<std::string, GrantState> grants_;
   // (expires, grant_id) of pending grants: the writer's expiry scan.
   std::set<std::pair<int64_t, std::string>> pending_by_expiry_;
+  // (program, year, paying unit, grant_id) of posted grants: spot-check
+  // populations. Derived from grants_ (kept by RestoreGrant), so neither
+  // the undo log nor the snapshot holds it.
+  std::set<std::tuple<std::string, int, std::string, std::string>>
+      posted_grants_;
   absl::flat_hash_map<std::string, uint32_t> aid_counts_;
   absl::node_hash_map<std::string, LoanStateMessage> loans_;
   absl::node_hash_map<std::string, LoanProductState> loan_products_;

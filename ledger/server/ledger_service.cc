@@ -13,6 +13,7 @@
 #include "ledger/domain/limits.h"
 #include "ledger/domain/money.h"
 #include "ledger/domain/rejection.h"
+#include "ledger/domain/samples.h"
 
 namespace relief {
 namespace {
@@ -63,8 +64,21 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Execute(
       return reactor;
     }
   }
+  // A spot-check sample without the committee's seed gets one here: the
+  // randomness comes from the service, never from the pure domain. It
+  // travels beside the command, so a retry (same request id, no seed) is the
+  // same command and gets the first sample.
+  std::vector<std::string> drawn_seeds;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (commands[i].has_draw_sample() &&
+        commands[i].draw_sample().seed().empty()) {
+      drawn_seeds.resize(commands.size());
+      drawn_seeds[i] = RandomBytes(kSampleSeedBytes);
+    }
+  }
   Submission submission;
   submission.actor = principal->name;
+  submission.drawn_seeds = std::move(drawn_seeds);
   submission.commands = std::move(commands);
   submission.issued_token_sha256 = std::move(token_hashes);
   submission.done = [reactor, context, fill = std::move(fill)](Results r) {
@@ -132,6 +146,11 @@ absl::Status AuthorizeCommand(const Principal& principal,
       return PrincipalDirectory::Require(
           principal, {v1::ROLE_LOAN_OFFICER, v1::ROLE_FINANCE_OFFICER},
           "approve loan write-offs");
+    case v1::Command::kDrawSample:
+      // Auditors read and audit; this is the one command they send, and it
+      // moves no money.
+      return PrincipalDirectory::Require(principal, {v1::ROLE_AUDITOR},
+                                         "draw spot-check samples");
     case v1::Command::kRegisterDossier:
     case v1::Command::kUpdateDossier:
     case v1::Command::kExitDossier:
@@ -496,6 +515,20 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::SubmitCommands(
                    for (auto& result : r) {
                      *response->add_results() = std::move(result);
                    }
+                 });
+}
+
+grpc::ServerUnaryReactor* LedgerServiceImpl::DrawSample(
+    grpc::CallbackServerContext* context, const v1::DrawSampleRequest* request,
+    v1::DrawSampleResponse* response) {
+  std::vector<v1::Command> commands(1);
+  *commands[0].mutable_draw_sample() = *request;
+  return Execute(context, std::move(commands), {},
+                 [response](std::vector<v1::CommandResult>& r) {
+                   // The sample is named after the event that records it.
+                   response->set_sample_id(
+                       absl::StrCat("s", r[0].first_sequence()));
+                   *response->mutable_result() = std::move(r[0]);
                  });
 }
 

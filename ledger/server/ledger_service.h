@@ -127,6 +127,10 @@ class LedgerServiceImpl final : public v1::LedgerService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::SubmitCommandsRequest* request,
       v1::SubmitCommandsResponse* response) override;
+  grpc::ServerUnaryReactor* DrawSample(
+      grpc::CallbackServerContext* context,
+      const v1::DrawSampleRequest* request,
+      v1::DrawSampleResponse* response) override;
 
  private:
   // A unary command whose response holds just its CommandResult.

@@ -382,6 +382,7 @@ void Writer::ProcessGroup(std::vector<Submission>& group) {
       if (i < item.issued_token_sha256.size()) {
         context.issued_token_sha256 = item.issued_token_sha256[i];
       }
+      if (i < item.drawn_seeds.size()) context.drawn_seed = item.drawn_seeds[i];
       if (auto s = Decide(state_, command, context, &events); !s.ok()) {
         status = prefixed(s);
         break;

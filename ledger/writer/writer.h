@@ -68,6 +68,9 @@ struct Submission {
   std::vector<v1::Command> commands;
   // Per command; non-empty only for CreateToken (SHA-256 of the new token).
   std::vector<std::string> issued_token_sha256;
+  // Per command; non-empty only for a DrawSample without a seed: the 32
+  // random bytes the service drew (CommandContext::drawn_seed).
+  std::vector<std::string> drawn_seeds;
   // Called exactly once, on the writer thread, after the group is durable
   // (or has failed). On success one result per command.
   absl::AnyInvocable<void(absl::StatusOr<std::vector<v1::CommandResult>>)>
