@@ -100,6 +100,8 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   AddNoticeReportCommands(app, &selected);
   AddBatchCommands(app, &selected);
   AddLoanCommands(app, &selected);
+  AddSampleCommands(app, &selected);
+  AddEventExportCommand(app, &selected);
   app.footer(kFooter);
 
   try {

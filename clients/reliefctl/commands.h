@@ -35,6 +35,9 @@ void AddGrantCommands(CLI::App& app, Action* selected);  // grant, aid
 void AddNoticeReportCommands(CLI::App& app, Action* selected);  // notice, report
 void AddBatchCommands(CLI::App& app, Action* selected);
 void AddLoanCommands(CLI::App& app, Action* selected);
+void AddSampleCommands(CLI::App& app, Action* selected);  // audit sample
+// events export; after AddAuditCommands, which adds "events".
+void AddEventExportCommand(CLI::App& app, Action* selected);
 
 // "2024-07-15" -> 20240715 for a real date in 2000..2100; else nullopt.
 std::optional<int> ParseDate(absl::string_view text);

@@ -79,15 +79,6 @@ std::string Sources(const relief::v1::ProgramPolicySet& p) {
   return absl::StrJoin(parts, ", ");
 }
 
-// A cell a spreadsheet will not evaluate.
-std::string SpreadsheetText(absl::string_view text) {
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' ||
-                        text[0] == '@' || text[0] == '\t' || text[0] == '\r')) {
-    return absl::StrCat("'", text);
-  }
-  return std::string(text);
-}
-
 std::string Breakdowns(const relief::v1::GetProgramReportResponse& response,
                        bool by_category) {
   Table table({{"项目 PROGRAM"},
@@ -114,6 +105,14 @@ std::string Breakdowns(const relief::v1::GetProgramReportResponse& response,
 }
 
 }  // namespace
+
+std::string SpreadsheetText(absl::string_view text) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' ||
+                        text[0] == '@' || text[0] == '\t' || text[0] == '\r')) {
+    return absl::StrCat("'", text);
+  }
+  return std::string(text);
+}
 
 std::string FormatChinaTime(int64_t unix_micros) {
   if (unix_micros == 0) return "-";

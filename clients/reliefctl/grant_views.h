@@ -32,6 +32,10 @@ std::string ProgramDisplay(absl::string_view program);
 // "pending 待发放", "posted 已发放", "voided 已作废", "expired 已过期".
 std::string GrantStatusDisplay(relief::v1::GrantStatus status);
 
+// A CSV cell a spreadsheet will not run as a formula: text starting with
+// = + - @ tab or CR gets a leading apostrophe.
+std::string SpreadsheetText(absl::string_view text);
+
 // `text` if it is masked (holds a '*'); else a masked form of it that keeps
 // at most the first 6 and last 4 characters.
 std::string MaskedOnly(absl::string_view text);
