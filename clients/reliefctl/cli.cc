@@ -21,7 +21,9 @@ constexpr char kFooter[] = R"(Global options may come before or after the subcom
 
 Exit codes:
   0        success
-  1        verify: the event chain is broken
+  1        verify: the event chain is broken; audit reconcile: the read
+           models differ from a rebuild; audit trial-balance: the ledger
+           does not balance
   2        usage error (bad command line)
   3        local error (no token found, unreadable file)
   10+code  the RPC failed with that gRPC status code, e.g.
@@ -101,6 +103,7 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   AddBatchCommands(app, &selected);
   AddLoanCommands(app, &selected);
   AddSampleCommands(app, &selected);
+  AddLedgerAuditCommands(app, &selected);  // after sample: shares "audit"
   AddEventExportCommand(app, &selected);
   app.footer(kFooter);
 

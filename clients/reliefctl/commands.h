@@ -18,6 +18,7 @@
 #include "clients/reliefctl/names.h"
 #include "clients/reliefctl/session.h"
 #include "relief/v1/ledger_service.pb.h"
+#include "relief/v1/query_service.pb.h"
 
 namespace reliefctl {
 
@@ -38,6 +39,23 @@ void AddLoanCommands(CLI::App& app, Action* selected);
 void AddSampleCommands(CLI::App& app, Action* selected);  // audit sample
 // events export; after AddAuditCommands, which adds "events".
 void AddEventExportCommand(CLI::App& app, Action* selected);
+
+// audit trial-balance | audit reconcile; takes the "audit" group if an
+// earlier Add*Commands made it, else makes it.
+void AddLedgerAuditCommands(CLI::App& app, Action* selected);
+
+// --as-of-sequence N | --as-of TIME (China time) on a read: the answer as of
+// that point of the log (ledger_audit_commands.cc). The two exclude each
+// other; a malformed time is a usage error.
+struct AsOfOptions {
+  uint64_t sequence = 0;
+  std::string time;
+};
+void AddAsOfOptions(CLI::App& command, AsOfOptions* options);
+// The point to send; nullopt when neither option was given.
+std::optional<relief::v1::LogPoint> LogPointOf(const AsOfOptions& options);
+// The default deadline of a read with a point (it folds the log).
+double AsOfTimeoutSeconds();
 
 // "2024-07-15" -> 20240715 for a real date in 2000..2100; else nullopt.
 std::optional<int> ParseDate(absl::string_view text);

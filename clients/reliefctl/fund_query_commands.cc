@@ -14,10 +14,20 @@ namespace {
 // The server's largest page (query_service.proto).
 constexpr uint32_t kMaxPageSize = 1000;
 
+// A read with a point folds the log on the server: a longer default deadline.
+void PrepareRead(Session& session, grpc::ClientContext* context,
+                 bool as_of) {
+  if (as_of) {
+    session.Prepare(context, session.TimeoutOr(AsOfTimeoutSeconds()));
+  } else {
+    session.Prepare(context);
+  }
+}
+
 int RunBalance(Session& session, const relief::v1::GetBalanceRequest& request) {
   relief::v1::GetBalanceResponse response;
   grpc::ClientContext context;
-  session.Prepare(&context);
+  PrepareRead(session, &context, request.has_as_of());
   const grpc::Status status =
       session.query().GetBalance(&context, request, &response);
   if (!status.ok()) return session.Fail(status, context);
@@ -30,7 +40,7 @@ int RunSummary(Session& session,
                const relief::v1::GetFundSummaryRequest& request) {
   relief::v1::GetFundSummaryResponse response;
   grpc::ClientContext context;
-  session.Prepare(&context);
+  PrepareRead(session, &context, request.has_as_of());
   const grpc::Status status =
       session.query().GetFundSummary(&context, request, &response);
   if (!status.ok()) return session.Fail(status, context);
@@ -88,15 +98,19 @@ void AddFundQueryCommands(CLI::App& app, Action* selected) {
   {
     auto request = std::make_shared<relief::v1::GetBalanceRequest>();
     auto min_sequence = std::make_shared<uint64_t>(0);
+    auto as_of = std::make_shared<AsOfOptions>();
     CLI::App* balance = app.add_subcommand(
         "balance",
         "Posted and pending debits and credits and the available amount of "
-        "one account, in yuan (余额; QueryService.GetBalance)");
+        "one account, in yuan, now or as of a point of the log (余额; "
+        "QueryService.GetBalance)");
     balance->add_option("account", *request->mutable_account(), kAccountHelp)
         ->required();
     AddMinSequenceOption(*balance, min_sequence.get());
-    balance->callback([request, min_sequence, selected] {
+    AddAsOfOptions(*balance, as_of.get());
+    balance->callback([request, min_sequence, as_of, selected] {
       request->set_min_sequence(*min_sequence);
+      if (auto point = LogPointOf(*as_of)) *request->mutable_as_of() = *point;
       *selected = [request](Session& session) {
         return RunBalance(session, *request);
       };
@@ -107,6 +121,7 @@ void AddFundQueryCommands(CLI::App& app, Action* selected) {
       std::string unit;
       bool subtree = false;
       uint64_t min_sequence = 0;
+      AsOfOptions as_of;
     };
     auto state = std::make_shared<State>();
     CLI::App* summary = app.add_subcommand(
@@ -119,11 +134,15 @@ void AddFundQueryCommands(CLI::App& app, Action* selected) {
     summary->add_flag("--subtree", state->subtree,
                       "sum over the unit and every unit below it");
     AddMinSequenceOption(*summary, &state->min_sequence);
+    AddAsOfOptions(*summary, &state->as_of);
     summary->callback([state, selected] {
       relief::v1::GetFundSummaryRequest request;
       request.set_unit_code(state->unit);
       request.set_subtree(state->subtree);
       request.set_min_sequence(state->min_sequence);
+      if (auto point = LogPointOf(state->as_of)) {
+        *request.mutable_as_of() = *point;
+      }
       *selected = [request](Session& session) {
         return RunSummary(session, request);
       };
