@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "clients/reliefctl/sample_views.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/text_format.h"
 #include "ledger/domain/accounts.h"
@@ -416,6 +417,8 @@ std::string EventSummary(const Event& event) {
       const auto& e = event.dossier_reactivated();
       return absl::StrCat(e.dossier_id(), " re-activated: ", e.reason());
     }
+    case Event::kSampleDrawn:
+      return SampleDrawnSummary(event.sample_drawn());
     case Event::KIND_NOT_SET:
       return "(event kind unknown to this reliefctl; see --json)";
     default:

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "clients/reliefctl/cli.h"
 #include "clients/reliefctl/export_views.h"
+#include "clients/reliefctl/names.h"
 #include "clients/reliefctl/sample_views.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -384,6 +385,22 @@ TEST(SampleViewsTest, PercentAndSeedParsing) {
   EXPECT_FALSE(ParseSeedHex(std::string(63, 'a')).has_value());
   EXPECT_FALSE(ParseSeedHex(std::string(66, 'a')).has_value());
   EXPECT_FALSE(ParseSeedHex(std::string(63, 'a') + "g").has_value());
+}
+
+TEST(SampleViewsTest, SummaryLine) {
+  relief::v1::SampleDrawn d = MakeSample("s120").drawn();
+  EXPECT_EQ(SampleDrawnSummary(d),
+            absl::StrCat("s120 抽查 jining and below, education 金秋助学 2024, "
+                         "50% of 2 posted grants -> 1: ",
+                         d.grant_ids(0),
+                         "; seed drawn by the server abababab…; 入户核查, "
+                         "\"2024\""));
+  for (int i = 0; i < 30; ++i) d.add_grant_ids(absl::StrCat("g", 100 + i));
+  const std::string many = SampleDrawnSummary(d);
+  EXPECT_NE(many.find(" g118 …; seed"), std::string::npos) << many;
+  relief::v1::Event event;
+  *event.mutable_sample_drawn() = d;
+  EXPECT_EQ(EventSummary(event), many);  // events tail and the export
 }
 
 TEST(ExportViewsTest, StableColumnsAndValues) {

@@ -145,6 +145,24 @@ std::string RenderSampleCsv(const relief::v1::Sample& sample,
   return out;
 }
 
+std::string SampleDrawnSummary(const relief::v1::SampleDrawn& d) {
+  constexpr int kMaxIds = 20;
+  std::string text = absl::StrCat(
+      d.sample_id(), " 抽查 ", d.unit_code(),
+      d.subtree() ? " and below" : "", ", ", ProgramDisplay(d.program()), " ",
+      d.year(), ", ", PercentDisplay(d.percent_bp()), " of ",
+      d.population_size(), " posted grants -> ", d.grant_ids_size(), ":");
+  for (int i = 0; i < d.grant_ids_size() && i < kMaxIds; ++i) {
+    absl::StrAppend(&text, " ", d.grant_ids(i));
+  }
+  if (d.grant_ids_size() > kMaxIds) absl::StrAppend(&text, " …");
+  absl::StrAppend(&text, "; seed ",
+                  d.seed_from_server() ? "drawn by the server "
+                                       : "given by the committee ",
+                  HexPrefix(d.seed(), 8), "…; ", d.purpose());
+  return text;
+}
+
 std::string RenderSampleList(const std::vector<relief::v1::Sample>& samples,
                              uint64_t as_of_sequence) {
   Table table({{"抽查 SAMPLE"},

@@ -51,6 +51,12 @@ std::string RenderSampleGrants(const std::vector<SampledGrant>& grants);
 std::string RenderSampleCsv(const relief::v1::Sample& sample,
                             const std::vector<SampledGrant>& grants);
 
+// One line for `events tail` and the export's summary column: "s56 抽查
+// sd.jn and below, education 金秋助学 2026, 20% of 15 posted grants -> 3: g44
+// g30 g40; seed drawn by the server 9daa4b15…; 2026年度入户核查". At most 20
+// grant ids, then "…".
+std::string SampleDrawnSummary(const relief::v1::SampleDrawn& d);
+
 // The samples, newest first, one row each.
 std::string RenderSampleList(const std::vector<relief::v1::Sample>& samples,
                              uint64_t as_of_sequence);

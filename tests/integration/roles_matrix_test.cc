@@ -94,6 +94,7 @@ TEST_F(RolesMatrixTest, EveryRpcByEveryRole) {
   const std::set<R> personal = {kFinance, kLoan, kAuditor};
   const std::set<R> log_readers = {kAdmin, kAuditor, kService};
   const std::set<R> auditors = {kAdmin, kAuditor};
+  const std::set<R> auditor = {kAuditor};
   auto* l = ledger_.get();
   auto* q = query_.get();
   auto* a = audit_.get();
@@ -137,6 +138,8 @@ TEST_F(RolesMatrixTest, EveryRpcByEveryRole) {
       {"ApproveLoanWriteOff", loan_or_finance,
        Unary(l, &L::ApproveLoanWriteOff)},
       {"RescheduleLoan", loan, Unary(l, &L::RescheduleLoan)},
+      // Spot-check samples: the auditor's one command; it moves no money.
+      {"DrawSample", auditor, Unary(l, &L::DrawSample)},
       // QueryService: open reads.
       {"GetOrgUnit", any, Unary(q, &Q::GetOrgUnit)},
       {"ListOrgUnits", any, Unary(q, &Q::ListOrgUnits)},
@@ -165,6 +168,8 @@ TEST_F(RolesMatrixTest, EveryRpcByEveryRole) {
       {"VerifyChain", auditors, Unary(a, &A::VerifyChain)},
       {"GetTrialBalance", auditors, Unary(a, &A::GetTrialBalance)},
       {"Reconcile", auditors, Stream(a, &A::Reconcile)},
+      {"ListSamples", auditors, Unary(a, &A::ListSamples)},
+      {"GetSample", auditors, Unary(a, &A::GetSample)},
   };
 
   const uint64_t head = HeadSequence(Admin());
