@@ -149,6 +149,13 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status VerifyChain(grpc::ServerContext* context,
                            const v1::VerifyChainRequest* request,
                            v1::VerifyChainResponse* response) override;
+  // In audit_stream.cc.
+  grpc::Status ReadEvents(
+      grpc::ServerContext* context, const v1::ReadEventsRequest* request,
+      grpc::ServerWriter<v1::ReadEventsResponse>* writer) override;
+  grpc::Status Subscribe(
+      grpc::ServerContext* context, const v1::SubscribeRequest* request,
+      grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
   // In audit_ledger.cc: the trial balance as of a point of the log, and
   // the reconcile of every read model against a rebuild from the log.
   grpc::Status GetTrialBalance(grpc::ServerContext* context,
@@ -157,14 +164,13 @@ class AuditServiceImpl final : public v1::AuditService::Service {
   grpc::Status Reconcile(
       grpc::ServerContext* context, const v1::ReconcileRequest* request,
       grpc::ServerWriter<v1::ReconcileResponse>* writer) override;
-
-  // In audit_stream.cc.
-  grpc::Status ReadEvents(
-      grpc::ServerContext* context, const v1::ReadEventsRequest* request,
-      grpc::ServerWriter<v1::ReadEventsResponse>* writer) override;
-  grpc::Status Subscribe(
-      grpc::ServerContext* context, const v1::SubscribeRequest* request,
-      grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
+  // In sample_service.cc.
+  grpc::Status ListSamples(grpc::ServerContext* context,
+                           const v1::ListSamplesRequest* request,
+                           v1::ListSamplesResponse* response) override;
+  grpc::Status GetSample(grpc::ServerContext* context,
+                         const v1::GetSampleRequest* request,
+                         v1::GetSampleResponse* response) override;
 
  private:
   const EventLog* const log_;
