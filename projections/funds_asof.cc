@@ -153,9 +153,13 @@ absl::Status FundsFold::Apply(const v1::EventEnvelope& envelope) {
 }
 
 absl::Status FundsFold::Run(const EventLog& log, uint64_t sequence) {
-  if (sequence == 0) return absl::OkStatus();  // Scan's 0 means "to the end"
+  if (sequence < sequence_) {
+    return absl::InternalError(absl::StrCat(
+        "the fold is at sequence ", sequence_, " and cannot go back to ",
+        sequence));
+  }
+  if (sequence == sequence_) return absl::OkStatus();  // also the empty ledger
   const uint64_t from = sequence_ + 1;
-  if (from > sequence) return absl::OkStatus();
   absl::Status apply;
   RELIEF_RETURN_IF_ERROR(
       log.Scan(from, sequence, [&](const v1::EventEnvelope& envelope) {

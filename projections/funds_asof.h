@@ -67,8 +67,9 @@ class FundsFold {
 
   // Applies one envelope; envelopes must come in sequence order from 1.
   absl::Status Apply(const v1::EventEnvelope& envelope);
-  // Folds the log's events 1..`sequence` (verifying the chain as it reads).
-  // `sequence` 0 folds nothing: the empty ledger.
+  // Folds the log's events up to `sequence` (verifying the chain as it
+  // reads), continuing after the last event applied. `sequence` 0 folds
+  // nothing: the empty ledger. INTERNAL if the fold is already past it.
   absl::Status Run(const EventLog& log, uint64_t sequence);
 
   uint64_t sequence() const { return sequence_; }
