@@ -15,6 +15,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "ledger/domain/rejection.h"
+#include "ledger/server/ledger_service.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "relief/v1/ledger_service.grpc.pb.h"
 #include "relief/v1/query_service.grpc.pb.h"
@@ -53,6 +54,33 @@ TEST(ServerTest, ErrorsCarryReasonInMessage) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(s.error_message(), "ORG_PARENT_NOT_FOUND: parent 'x' missing");
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus(), nullptr).ok());
+}
+
+// The auditor's one command: a spot-check sample moves no money, and only an
+// auditor draws it; an auditor may send no command that moves money.
+TEST(ServerTest, OnlyAuditorsDrawSamplesAndAuditorsMoveNoMoney) {
+  v1::Command draw;
+  draw.mutable_draw_sample();
+  for (const v1::Role role :
+       {v1::ROLE_ADMIN, v1::ROLE_FINANCE_OFFICER, v1::ROLE_LOAN_OFFICER,
+        v1::ROLE_SERVICE}) {
+    const absl::Status s = AuthorizeCommand(Principal{"p", {role}}, draw);
+    EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << role;
+    EXPECT_EQ(ReasonOf(s), v1::ROLE_REQUIRED);
+  }
+  const Principal auditor{"audit.wang", {v1::ROLE_AUDITOR}};
+  EXPECT_TRUE(AuthorizeCommand(auditor, draw).ok());
+  const google::protobuf::OneofDescriptor* kind =
+      v1::Command::descriptor()->FindOneofByName("kind");
+  for (int i = 0; i < kind->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = kind->field(i);
+    if (field->name() == "draw_sample") continue;
+    v1::Command command;
+    command.GetReflection()->MutableMessage(&command, field);
+    EXPECT_EQ(AuthorizeCommand(auditor, command).code(),
+              absl::StatusCode::kPermissionDenied)
+        << field->name();
+  }
 }
 
 TEST(ServerTest, RefusesPlaintextBeyondLoopback) {
