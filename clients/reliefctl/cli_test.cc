@@ -216,7 +216,12 @@ class FakeQuery final : public relief::v1::QueryService::Service {
       row->set_fund_source(static_cast<relief::v1::FundSource>(source));
     }
     response->mutable_rows(2)->set_received_fen(150050);
-    response->mutable_rows(2)->set_available_fen(150050);
+    response->mutable_rows(2)->set_lent_fen(100000);
+    response->mutable_rows(2)->set_repaid_fen(40000);
+    response->mutable_rows(2)->set_interest_fen(1234);
+    response->mutable_rows(2)->set_written_off_fen(20000);
+    response->mutable_rows(2)->set_recovered_fen(5000);
+    response->mutable_rows(2)->set_available_fen(96284);
     response->mutable_rows(0)->set_received_fen(123456789);
     response->mutable_rows(0)->set_available_fen(123456789);
     response->set_units(request->subtree() ? 3 : 1);
@@ -478,6 +483,23 @@ class FakeAudit final : public relief::v1::AuditService::Service {
       envelope->set_actor("admin");
       envelope->set_request_id(absl::StrCat("req-", sequence));
       envelope->set_hash(std::string(32, static_cast<char>(sequence)));
+      if (sequence == 4) {
+        // A loan: its summary names neither the borrower nor the ID hash.
+        auto* loan = envelope->mutable_event()->mutable_loan_disbursed();
+        loan->set_loan_id("l4");
+        loan->set_dossier_id("d2");
+        loan->set_unit_code("unit3");
+        loan->set_fund_source(relief::v1::FUND_SOURCE_DONATIONS);
+        loan->set_product("startup");
+        loan->set_principal_fen(1000000);
+        loan->set_term_months(12);
+        loan->set_annual_rate_bp(365);
+        loan->set_method(relief::v1::REPAYMENT_METHOD_EQUAL_PRINCIPAL);
+        loan->add_schedule()->set_number(1);
+        loan->set_national_id_hmac(std::string(32, '\x01'));
+        loan->set_borrower_name("张三");
+        continue;
+      }
       auto* registered = envelope->mutable_event()->mutable_org_unit_registered();
       registered->set_code(absl::StrCat("unit", sequence));
       registered->set_name_zh("工会");
@@ -758,6 +780,15 @@ TEST_F(CliTest, EventsTailPrintsOldestToNewest) {
   EXPECT_NE(lines[1].find("030303030303"), std::string::npos);
   EXPECT_EQ(lines[1].find("03030303030303"), std::string::npos);
   EXPECT_NE(lines[1].find("2024-11-24T10:14:03.000Z"), std::string::npos);
+  EXPECT_NE(lines[2].find("loan_disbursed"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[2].find(
+                "  l4: unit3 lent 借出 10,000.00 yuan 社会捐助 donations to "
+                "dossier d2, product startup, 12 months, 3.65% a year 年利率, "
+                "equal principal 等额本金  040404040404"),
+            std::string::npos)
+      << lines[2];
+  EXPECT_EQ(lines[2].find("张三"), std::string::npos) << lines[2];
+  EXPECT_EQ(lines[2].find("\\001"), std::string::npos) << lines[2];
   EXPECT_EQ(lines[4], "3 event(s); head sequence 5");
 
   EXPECT_EQ(Run({"--json", "events", "tail", "-n", "2"}), 0);
@@ -999,6 +1030,24 @@ TEST_F(CliTest, SummaryTableWithChineseLabels) {
   EXPECT_NE(lines[6].find("3 unit(s) summed: jining and every unit below it"),
             std::string::npos)
       << lines[6];
+  // Loan interest and recoveries are columns of their own.
+  EXPECT_EQ(lines[0],
+            "资金来源 FUND SOURCE                来款 RECEIVED  物资 GOODS  "
+            "上级拨入 ALLOCATED IN  下拨 ALLOCATED DOWN  已发放 GRANTED  预留 "
+            "RESERVED  借出 LENT  已还 REPAID  利息 INTEREST  核销 WRITTEN "
+            "OFF  核销收回 RECOVERED  可用 AVAILABLE");
+  EXPECT_EQ(lines[3],
+            "社会捐助 donations                       1,500.50        "
+            "0.00                   0.00                 "
+            "0.00            0.00           0.00   1,000.00       "
+            "400.00          12.34            200.00               "
+            "50.00          962.84");
+  EXPECT_EQ(lines[5],
+            "合计 total                           1,236,068.39        "
+            "0.00                   0.00                 "
+            "0.00            0.00           0.00   1,000.00       "
+            "400.00          12.34            200.00               "
+            "50.00    1,235,530.73");
   EXPECT_EQ(Run({"summary", "jining"}), 0);
   EXPECT_FALSE(seen_.summary_request.subtree());
   EXPECT_NE(out_.str().find("1 unit(s) summed: jining only"),

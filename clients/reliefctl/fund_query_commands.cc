@@ -128,7 +128,7 @@ void AddFundQueryCommands(CLI::App& app, Action* selected) {
         "summary",
         "Per fund source for one unit (or its subtree, summed): received, "
         "goods, allocated in and down, granted, reserved, lent, repaid, "
-        "written off, available, in yuan (资金汇总; "
+        "loan interest, written off, recovered, available, in yuan (资金汇总; "
         "QueryService.GetFundSummary)");
     summary->add_option("unit", state->unit, "unit code")->required();
     summary->add_flag("--subtree", state->subtree,

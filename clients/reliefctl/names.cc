@@ -7,6 +7,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "clients/reliefctl/sample_views.h"
+#include "clients/reliefctl/grant_views.h"
+#include "clients/reliefctl/loan_views.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/text_format.h"
 #include "ledger/domain/accounts.h"
@@ -114,6 +116,38 @@ std::string Normalize(std::string_view text, std::string_view proto_prefix) {
     s.erase(0, prefix.size());
   }
   return s;
+}
+
+// "社会捐助 donations / 本级工会经费 own funds"; "all 全部" for every source.
+std::string SourceList(const google::protobuf::RepeatedField<int>& sources) {
+  if (sources.size() == static_cast<int>(kFundSources.size())) {
+    return "all 全部";
+  }
+  std::vector<std::string> parts;
+  for (const int s : sources) {
+    parts.push_back(FundSourceDisplay(static_cast<relief::v1::FundSource>(s)));
+  }
+  return absl::StrJoin(parts, " / ");
+}
+
+// "startup 创业小额借款"; the code alone without a Chinese name.
+std::string NameWithZh(const std::string& code, const std::string& name_zh) {
+  return name_zh.empty() ? code : absl::StrCat(code, " ", name_zh);
+}
+
+// "12 months" or "12 months, the first 3 interest only 宽限".
+std::string LoanTerm(uint32_t term_months, uint32_t grace_months) {
+  std::string text = absl::StrCat(term_months, " months");
+  if (grace_months > 0) {
+    absl::StrAppend(&text, ", the first ", grace_months, " interest only 宽限");
+  }
+  return text;
+}
+
+// "3.65% a year 年利率"; "interest-free 免息" at 0.
+std::string LoanRate(uint32_t annual_rate_bp) {
+  if (annual_rate_bp == 0) return "interest-free 免息";
+  return absl::StrCat(PercentOfBp(annual_rate_bp), " a year 年利率");
 }
 
 }  // namespace
@@ -416,6 +450,132 @@ std::string EventSummary(const Event& event) {
     case Event::kDossierReactivated: {
       const auto& e = event.dossier_reactivated();
       return absl::StrCat(e.dossier_id(), " re-activated: ", e.reason());
+    }
+    case Event::kProgramPolicySet: {
+      const auto& e = event.program_policy_set();
+      return absl::StrCat(
+          NameWithZh(e.program(), e.name_zh()), " from ",
+          FormatDate(e.effective_date()), ": ",
+          relief::FormatYuan(e.min_amount_fen()), "–",
+          relief::FormatYuan(e.max_amount_fen()), " yuan, ",
+          e.grants_per_year(),
+          " grant(s) a year per person 每人每年, notice 公示 ", e.notice_days(),
+          " days, proposals expire 过期 after ", e.expiry_days(), " days");
+    }
+    // Grants and other aid carry the keyed hash of the person's national ID:
+    // of no use to a reader, and not for every role's screen. Memos and
+    // payers may name people; they are left out too.
+    case Event::kGrantProposed: {
+      const auto& e = event.grant_proposed();
+      std::string text = absl::StrCat(
+          e.grant_id(), ": ", e.unit_code(), " proposed 拟资助 ",
+          relief::FormatYuan(e.amount_fen()), " yuan ",
+          FundSourceDisplay(e.fund_source()), " to dossier ", e.dossier_id(),
+          ", ", ProgramDisplay(e.program()), " ", e.year());
+      if (e.goods_quantity() > 0) {
+        absl::StrAppend(&text, ", in goods 实物 x ", e.goods_quantity());
+      }
+      absl::StrAppend(&text, ", by ", e.proposed_by());
+      return text;
+    }
+    case Event::kGrantPosted: {
+      return absl::StrCat(event.grant_posted().grant_id(), " posted 已发放");
+    }
+    case Event::kGrantVoided: {
+      const auto& e = event.grant_voided();
+      std::string text = absl::StrCat(
+          e.grant_id(), e.expired() ? " expired 已过期" : " voided 已作废");
+      if (!e.reason().empty()) absl::StrAppend(&text, ": ", e.reason());
+      return text;
+    }
+    case Event::kExternalAidRecorded: {
+      const auto& e = event.external_aid_recorded();
+      return absl::StrCat(e.dossier_id(), " other aid 已获其他救助: ",
+                          relief::FormatYuan(e.amount_fen()), " yuan from ",
+                          e.provider(), ", ", ProgramDisplay(e.program()), " ",
+                          e.year());
+    }
+    case Event::kLoanProductSet: {
+      const auto& e = event.loan_product_set();
+      std::string methods;
+      if (e.methods().empty()) {
+        methods = "both 均可";
+      } else {
+        std::vector<std::string> parts;
+        for (const int m : e.methods()) {
+          parts.push_back(RepaymentMethodDisplay(
+              static_cast<relief::v1::RepaymentMethod>(m)));
+        }
+        methods = absl::StrJoin(parts, " / ");
+      }
+      return absl::StrCat(
+          NameWithZh(e.product(), e.name_zh()), " from ",
+          FormatDate(e.effective_date()), ": ",
+          relief::FormatYuan(e.min_principal_fen()), "–",
+          relief::FormatYuan(e.max_principal_fen()), " yuan, ",
+          e.min_term_months(), "–", e.max_term_months(), " months, ",
+          LoanRate(e.annual_rate_bp()), ", grace 宽限 up to ",
+          e.max_grace_months(), " months, guarantor ",
+          e.guarantor_required() ? "required 需担保" : "optional 可无",
+          ", methods ", methods, ", sources ", SourceList(e.fund_sources()));
+    }
+    // Loans: never the borrower's name nor the keyed hash of the national
+    // ID (this listing is open to roles that may not read loans); no payer
+    // or memo either, which may name people. The schedule is in `loan show`.
+    case Event::kLoanDisbursed: {
+      const auto& e = event.loan_disbursed();
+      return absl::StrCat(e.loan_id(), ": ", e.unit_code(), " lent 借出 ",
+                          relief::FormatYuan(e.principal_fen()), " yuan ",
+                          FundSourceDisplay(e.fund_source()), " to dossier ",
+                          e.dossier_id(), ", product ", e.product(), ", ",
+                          LoanTerm(e.term_months(), e.grace_months()), ", ",
+                          LoanRate(e.annual_rate_bp()), ", ",
+                          RepaymentMethodDisplay(e.method()));
+    }
+    case Event::kLoanRepaymentRecorded: {
+      const auto& e = event.loan_repayment_recorded();
+      return absl::StrCat(
+          e.repayment_id(), " on loan ", e.loan_id(), ": ",
+          relief::FormatYuan(e.amount_fen()), " yuan ",
+          e.recovery() ? "recovered after write-off 核销后收回" : "repaid 还款",
+          " (principal 本金 ", relief::FormatYuan(e.principal_fen()),
+          ", interest 利息 ", relief::FormatYuan(e.interest_fen()),
+          "), value date 还款日 ", FormatDate(e.value_date()));
+    }
+    case Event::kLoanRepaymentReversed: {
+      const auto& e = event.loan_repayment_reversed();
+      std::string text = absl::StrCat(e.repayment_id(), " on loan ",
+                                      e.loan_id(), " reversed 冲正");
+      if (!e.reason().empty()) absl::StrAppend(&text, ": ", e.reason());
+      return text;
+    }
+    case Event::kLoanWriteOffProposed: {
+      const auto& e = event.loan_write_off_proposed();
+      return absl::StrCat("loan ", e.loan_id(), " write-off proposed 拟核销 ",
+                          relief::FormatYuan(e.principal_fen()), " yuan, ",
+                          WriteOffReasonDisplay(e.reason_code()), ", by ",
+                          e.proposed_by(), " on ",
+                          FormatDate(e.proposed_date()));
+    }
+    case Event::kLoanWrittenOff: {
+      const auto& e = event.loan_written_off();
+      return absl::StrCat("loan ", e.loan_id(), " written off 已核销 ",
+                          relief::FormatYuan(e.principal_fen()), " yuan, ",
+                          WriteOffReasonDisplay(e.reason_code()),
+                          ", proposed by ", e.proposed_by(), ", on ",
+                          FormatDate(e.written_off_date()));
+    }
+    case Event::kLoanRescheduled: {
+      const auto& e = event.loan_rescheduled();
+      std::string text = absl::StrCat(
+          "loan ", e.loan_id(), " rescheduled 展期 as version ",
+          e.schedule_version(), " from ", FormatDate(e.start_date()), ": ",
+          relief::FormatYuan(e.principal_fen()), " yuan over ", e.term_months(),
+          " months, ", RepaymentMethodDisplay(e.method()),
+          ", carried interest 结转利息 ",
+          relief::FormatYuan(e.carried_interest_fen()), " yuan");
+      if (!e.reason().empty()) absl::StrAppend(&text, ": ", e.reason());
+      return text;
     }
     case Event::kSampleDrawn:
       return SampleDrawnSummary(event.sample_drawn());

@@ -80,9 +80,12 @@ std::string WriteOffReasonChoices();  // "borrower_deceased|business_failed|..."
 
 // The event's kind as its oneof field name ("org_unit_registered"), and a
 // short line a person can read ("jining.zoucheng 邹城市总工会, district, under
-// jining"). Kinds without a hand-written summary show their fields in
-// single-line text format; a kind this build does not know (a newer server)
-// reads "unknown".
+// jining"). The log is read by roles that may not read personal data, so
+// no hand-written summary shows the keyed hash of a national ID, and those
+// of grants, aid and loans show no person's name, payer or memo (ids and
+// dossier ids instead). Kinds without a hand-written summary show their
+// fields in single-line text format; a kind this build does not know (a
+// newer server) reads "unknown".
 std::string EventTypeName(const relief::v1::Event& event);
 std::string EventSummary(const relief::v1::Event& event);
 

@@ -20,7 +20,7 @@ struct SummaryColumn {
   int64_t (FundSummary::*fen)() const;
 };
 
-constexpr std::array<SummaryColumn, 10> kSummaryColumns = {{
+constexpr std::array<SummaryColumn, 12> kSummaryColumns = {{
     {"来款 RECEIVED", &FundSummary::received_fen},
     {"物资 GOODS", &FundSummary::goods_received_fen},
     {"上级拨入 ALLOCATED IN", &FundSummary::allocated_in_fen},
@@ -29,7 +29,9 @@ constexpr std::array<SummaryColumn, 10> kSummaryColumns = {{
     {"预留 RESERVED", &FundSummary::reserved_fen},
     {"借出 LENT", &FundSummary::lent_fen},
     {"已还 REPAID", &FundSummary::repaid_fen},
+    {"利息 INTEREST", &FundSummary::interest_fen},
     {"核销 WRITTEN OFF", &FundSummary::written_off_fen},
+    {"核销收回 RECOVERED", &FundSummary::recovered_fen},
     {"可用 AVAILABLE", &FundSummary::available_fen},
 }};
 

@@ -43,7 +43,13 @@ relief::v1::GetFundSummaryResponse Summary() {
   auto* donations = response.mutable_rows(2);
   donations->set_received_fen(150050);        // 1,500.50
   donations->set_goods_received_fen(250000);  // 2,500.00
-  donations->set_available_fen(150050);
+  donations->set_lent_fen(100000);            // 1,000.00
+  donations->set_repaid_fen(40000);           // 400.00
+  donations->set_interest_fen(1234);          // 12.34
+  donations->set_written_off_fen(20000);      // 200.00
+  donations->set_recovered_fen(5000);         // 50.00
+  // received - lent + repaid + interest + recovered
+  donations->set_available_fen(96284);        // 962.84
   response.set_units(3);
   response.set_as_of_sequence(42);
   return response;
@@ -77,8 +83,34 @@ TEST(FundSummaryViewTest, OneRowPerSourceAndATotalAlignedWithChineseLabels) {
   EXPECT_EQ(available_end, DisplayWidth(lines[0]));  // the last column
   EXPECT_EQ(DisplayWidth(lines[1]), available_end);
   EXPECT_EQ(DisplayWidth(lines[5]), available_end);
-  EXPECT_NE(lines[5].find("1,201,500.50"), std::string::npos);  // available
+  EXPECT_NE(lines[5].find("1,200,962.84"), std::string::npos);  // available
   EXPECT_NE(lines[5].find("2,500.00"), std::string::npos);      // goods
+
+  // The loan columns in the order of the money's path: lent, repaid,
+  // interest, written off, recovered; then what is available.
+  EXPECT_EQ(lines[0],
+            "资金来源 FUND SOURCE                来款 RECEIVED  物资 GOODS  "
+            "上级拨入 ALLOCATED IN  下拨 ALLOCATED DOWN  已发放 GRANTED  预留 "
+            "RESERVED  借出 LENT  已还 REPAID  利息 INTEREST  核销 WRITTEN "
+            "OFF  核销收回 RECOVERED  可用 AVAILABLE");
+  EXPECT_EQ(lines[3],
+            "社会捐助 donations                       1,500.50    "
+            "2,500.00                   0.00                 "
+            "0.00            0.00           0.00   1,000.00       "
+            "400.00          12.34            200.00               "
+            "50.00          962.84");
+  EXPECT_EQ(lines[5],
+            "合计 total                           1,501,500.50    "
+            "2,500.00                   0.00           "
+            "300,000.00            0.00           0.00   "
+            "1,000.00       400.00          12.34            "
+            "200.00               50.00    1,200,962.84");
+  const int interest_end = EndColumnOf(lines[0], "利息 INTEREST");
+  EXPECT_EQ(EndColumnOf(lines[3], "12.34"), interest_end);
+  EXPECT_EQ(EndColumnOf(lines[5], "12.34"), interest_end);
+  const int recovered_end = EndColumnOf(lines[0], "核销收回 RECOVERED");
+  EXPECT_EQ(EndColumnOf(lines[3], "50.00"), recovered_end);
+  EXPECT_EQ(EndColumnOf(lines[5], "50.00"), recovered_end);
 
   EXPECT_EQ(lines[6],
             "amounts in yuan (元); 3 unit(s) summed: jining and every unit "
