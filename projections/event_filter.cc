@@ -204,6 +204,9 @@ absl::StatusOr<bool> EventFilter::Matches(const v1::EventEnvelope& envelope) {
     case v1::Event::kLoanRescheduled:
       loan = e.loan_rescheduled().loan_id();
       break;
+    case v1::Event::kSampleDrawn:  // a spot check of the unit's grants
+      units.push_back(e.sample_drawn().unit_code());
+      break;
     default:
       break;  // tokens, policies, products: no unit, person or loan
   }

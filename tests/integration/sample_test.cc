@@ -317,8 +317,33 @@ TEST_F(SampleTest, DrawnSampleIsOnTheRecordAndRecomputesFromItsSeed) {
   EXPECT_EQ(again.sample_id(), response.sample_id());
   EXPECT_EQ(HeadSequence(Admin()), head);
 
-  // A sample moves no money: no posting, no balance changed.
-  EXPECT_EQ(envelope.event().sample_drawn().ByteSizeLong(), e.ByteSizeLong());
+  // Read with the unit's events (ReadEvents filtered by unit): the sample
+  // is an event about the unit it samples.
+  auto audit = v1::AuditService::NewStub(server().channel());
+  v1::ReadEventsRequest read;
+  read.mutable_filter()->set_unit_code("sd.jn");
+  read.mutable_filter()->add_event_types("sample_drawn");
+  std::vector<uint64_t> found;
+  ASSERT_TRUE(RpcOk(Call(auditor_, [&](grpc::ClientContext* context) {
+    auto reader = audit->ReadEvents(context, read);
+    v1::ReadEventsResponse message;
+    while (reader->Read(&message)) {
+      if (message.has_event()) found.push_back(message.event().sequence());
+    }
+    return reader->Finish();
+  })));
+  EXPECT_EQ(found, std::vector<uint64_t>{sequence});
+  read.mutable_filter()->set_unit_code("sd.qd");
+  found.clear();
+  ASSERT_TRUE(RpcOk(Call(auditor_, [&](grpc::ClientContext* context) {
+    auto reader = audit->ReadEvents(context, read);
+    v1::ReadEventsResponse message;
+    while (reader->Read(&message)) {
+      if (message.has_event()) found.push_back(message.event().sequence());
+    }
+    return reader->Finish();
+  })));
+  EXPECT_TRUE(found.empty());
 }
 
 TEST_F(SampleTest, CommitteeSeedGivesTheSameSampleAlsoAfterARestart) {
