@@ -147,7 +147,7 @@ grpc::Status AuditServiceImpl::Subscribe(
   bool live = false;  // caught up with the head at least once
   absl::Time last_sent = absl::Now();
   while (true) {
-    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    // Closed first: a stream cut by the shutdown is told to resume.
     if (watch_->closed()) {
       return ToGrpcStatus(
           Reject(absl::StatusCode::kUnavailable, v1::SHUTTING_DOWN,
@@ -155,6 +155,7 @@ grpc::Status AuditServiceImpl::Subscribe(
                               "after_sequence ", last)),
           context);
     }
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
     // The watch may lag the stored head by a commit; never read past what
     // is stored.
     uint64_t head = std::max(watch_->head(), stored->sequence);
