@@ -284,4 +284,25 @@ void EvolveDossier(State& state, const v1::Event& event, uint64_t sequence) {
   }
 }
 
+const DossierState* RequireActiveDossier(const State& state,
+                                         absl::string_view id,
+                                         absl::string_view what,
+                                         absl::Status* status) {
+  const DossierState* dossier = state.FindDossier(id);
+  if (dossier == nullptr) {
+    *status = NotFound(v1::DOSSIER_NOT_FOUND,
+                       absl::StrCat("there is no dossier '", id, "': no ", what,
+                                    " without a dossier (先建档、后帮扶)"));
+    return nullptr;
+  }
+  if (!dossier->active()) {
+    *status = FailedPrecondition(
+        v1::DOSSIER_EXITED,
+        absl::StrCat("dossier ", id,
+                     " has exited hardship (脱困); reactivate it first"));
+    return nullptr;
+  }
+  return dossier;
+}
+
 }  // namespace relief

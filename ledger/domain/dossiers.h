@@ -38,6 +38,14 @@ std::string HardshipCategoryLabel(v1::HardshipCategory category);
 // "d" followed by digits, as RegisterDossier returns (INVALID_ARGUMENT).
 absl::Status ValidateDossierId(absl::string_view id);
 
+// The dossier `id` if it exists and is active; else NOT_FOUND
+// (DOSSIER_NOT_FOUND: "no <what> without a dossier") or FAILED_PRECONDITION
+// (DOSSIER_EXITED), in *status.
+const DossierState* RequireActiveDossier(const State& state,
+                                         absl::string_view id,
+                                         absl::string_view what,
+                                         absl::Status* status);
+
 absl::Status ValidateRegisterDossier(const v1::RegisterDossierRequest& c);
 absl::Status ValidateUpdateDossier(const v1::UpdateDossierRequest& c);
 absl::Status ValidateExitDossier(const v1::ExitDossierRequest& c);

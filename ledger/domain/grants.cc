@@ -233,18 +233,10 @@ absl::Status DecideProposeGrant(const State& state,
                                 const v1::ProposeGrantRequest& c,
                                 const CommandContext& context,
                                 std::vector<v1::Event>* events) {
-  const DossierState* dossier = state.FindDossier(c.dossier_id());
-  if (dossier == nullptr) {
-    return NotFound(v1::DOSSIER_NOT_FOUND,
-                    absl::StrCat("there is no dossier '", c.dossier_id(),
-                                 "': no aid without a dossier (先建档、后帮扶)"));
-  }
-  if (!dossier->active()) {
-    return FailedPrecondition(
-        v1::DOSSIER_EXITED,
-        absl::StrCat("dossier ", c.dossier_id(),
-                     " has exited hardship (脱困); reactivate it first"));
-  }
+  absl::Status status;
+  const DossierState* dossier =
+      RequireActiveDossier(state, c.dossier_id(), "aid", &status);
+  if (dossier == nullptr) return status;
   const int today = DateOf(context.now_unix_micros);
   const v1::ProgramPolicySet* policy = PolicyInForce(state, c.program(), today);
   if (policy == nullptr) {
