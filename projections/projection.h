@@ -17,30 +17,64 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "relief/v1/events.pb.h"
 #include "rocksdb/db.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "rocksdb/write_batch.h"
 
 namespace relief {
 
+class ProjectionChunk;
+
 // Reads and writes of one projection while a chunk of events is applied;
-// reads see the chunk's own earlier writes.
+// reads see the chunk's own earlier writes. A view of a ProjectionChunk
+// under the projection's key prefix.
 class ProjectionTxn {
  public:
-  ProjectionTxn(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
-                rocksdb::WriteBatchWithIndex* batch, std::string prefix);
+  ProjectionTxn(ProjectionChunk* chunk, std::string prefix);
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key);
   void Put(absl::string_view key, absl::string_view value);
   void Delete(absl::string_view key);
 
  private:
+  ProjectionChunk* chunk_;
+  std::string prefix_;
+  std::string key_;  // prefix_ + key, reused
+};
+
+// The pending changes of one chunk of events, shared by every projection
+// applied to it. Reads look at the chunk's own writes, then at the
+// database (and remember what they read, so a busy key such as a pool's
+// balance is read from RocksDB once per chunk, not once per event). The
+// changes leave as one WriteBatch in key order, which RocksDB's memtable
+// inserts fastest; a key written many times in the chunk is written once.
+class ProjectionChunk {
+ public:
+  ProjectionChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family)
+      : db_(db), family_(family) {}
+
+  // Keys written or deleted since the last Drain.
+  size_t changed() const { return changed_; }
+  // Appends the changes, sorted by key, to `batch` (in `family`), and
+  // forgets everything (the database then holds what the chunk held).
+  void Drain(rocksdb::WriteBatch* batch);
+
+ private:
+  friend class ProjectionTxn;
+  struct Entry {
+    std::optional<std::string> value;  // nullopt: absent or deleted
+    bool dirty = false;
+  };
+  absl::StatusOr<std::optional<std::string>> Get(const std::string& key);
+  void Set(const std::string& key, std::optional<std::string> value);
+
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
-  rocksdb::WriteBatchWithIndex* batch_;
-  std::string prefix_;
+  absl::flat_hash_map<std::string, Entry> entries_;
+  size_t changed_ = 0;
 };
 
 class Projection {

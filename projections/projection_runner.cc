@@ -1,9 +1,12 @@
 #include "projections/projection_runner.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "rocksdb/write_batch.h"
 
 namespace relief {
@@ -11,32 +14,75 @@ namespace {
 // Events per batch: large enough to amortise the write, small enough that
 // a query waiting for a sequence sees progress often.
 constexpr uint64_t kChunkEvents = 4096;
+// Far behind (a rebuild, a start after a crash), larger chunks: a busy key
+// is read and written once per chunk, and nobody waits for the middle.
+constexpr uint64_t kCatchUpChunkEvents = 65536;
+// A catch-up at least this long is logged with its speed.
+constexpr uint64_t kCatchUpLogEvents = 100000;
 }  // namespace
 
-ProjectionTxn::ProjectionTxn(rocksdb::DB* db,
-                             rocksdb::ColumnFamilyHandle* family,
-                             rocksdb::WriteBatchWithIndex* batch,
-                             std::string prefix)
-    : db_(db), family_(family), batch_(batch), prefix_(std::move(prefix)) {}
+ProjectionTxn::ProjectionTxn(ProjectionChunk* chunk, std::string prefix)
+    : chunk_(chunk), prefix_(std::move(prefix)) {}
 
 absl::StatusOr<std::optional<std::string>> ProjectionTxn::Get(
     absl::string_view key) {
-  std::string value;
-  std::string full = absl::StrCat(prefix_, key);
-  rocksdb::Status s = batch_->GetFromBatchAndDB(db_, rocksdb::ReadOptions(),
-                                               family_, full, &value);
-  if (s.IsNotFound()) return std::nullopt;
-  if (auto st = FromRocks(s, "reading a projection"); !st.ok()) return st;
-  return value;
+  key_.assign(prefix_).append(key.data(), key.size());
+  return chunk_->Get(key_);
 }
 
 void ProjectionTxn::Put(absl::string_view key, absl::string_view value) {
-  batch_->Put(family_, absl::StrCat(prefix_, key),
-             rocksdb::Slice(value.data(), value.size()));
+  key_.assign(prefix_).append(key.data(), key.size());
+  chunk_->Set(key_, std::string(value));
 }
 
 void ProjectionTxn::Delete(absl::string_view key) {
-  batch_->Delete(family_, absl::StrCat(prefix_, key));
+  key_.assign(prefix_).append(key.data(), key.size());
+  chunk_->Set(key_, std::nullopt);
+}
+
+absl::StatusOr<std::optional<std::string>> ProjectionChunk::Get(
+    const std::string& key) {
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    return it->second.value;
+  }
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), family_, key, &value);
+  Entry& entry = entries_[key];
+  if (s.IsNotFound()) return std::nullopt;
+  if (auto st = FromRocks(s, "reading a projection"); !st.ok()) {
+    entries_.erase(key);
+    return st;
+  }
+  entry.value = std::move(value);
+  return entry.value;
+}
+
+void ProjectionChunk::Set(const std::string& key,
+                          std::optional<std::string> value) {
+  Entry& entry = entries_[key];
+  if (!entry.dirty) ++changed_;
+  entry.dirty = true;
+  entry.value = std::move(value);
+}
+
+void ProjectionChunk::Drain(rocksdb::WriteBatch* batch) {
+  std::vector<std::pair<const std::string, Entry>*> dirty;
+  dirty.reserve(changed_);
+  for (auto& kv : entries_) {
+    if (kv.second.dirty) dirty.push_back(&kv);
+  }
+  std::sort(dirty.begin(), dirty.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* kv : dirty) {
+    if (kv->second.value.has_value()) {
+      batch->Put(family_, kv->first, *kv->second.value);
+    } else {
+      batch->Delete(family_, kv->first);
+    }
+  }
+  entries_.clear();
+  changed_ = 0;
 }
 
 std::string ProjectionRunner::CheckpointKey(absl::string_view name) {
@@ -145,7 +191,20 @@ std::vector<ProjectionRunner::Checkpoint> ProjectionRunner::checkpoints()
   return out;
 }
 
+namespace {
+double ThreadCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+}  // namespace
+
 void ProjectionRunner::Run() {
+  // A long catch-up (a rebuild, a start after a crash) is logged with its
+  // speed when it ends: operators want to know how long a rebuild takes.
+  uint64_t catch_up_from = 0, catch_up_to = 0;
+  absl::Time catch_up_started;
+  double catch_up_cpu = 0;
   while (true) {
     uint64_t to;
     {
@@ -155,9 +214,31 @@ void ProjectionRunner::Run() {
       };
       mu_.Await(absl::Condition(&ready));
       if (target_ <= applied_) return;  // stopping and caught up
-      to = std::min(target_, applied_ + kChunkEvents);
+      const uint64_t behind = target_ - applied_;
+      to = applied_ + (behind >= 4 * kChunkEvents
+                           ? std::min(behind, kCatchUpChunkEvents)
+                           : std::min(behind, kChunkEvents));
+      if (catch_up_to == 0 && behind >= kCatchUpLogEvents) {
+        catch_up_from = applied_;
+        catch_up_to = target_;
+        catch_up_started = absl::Now();
+        catch_up_cpu = ThreadCpuSeconds();
+      }
     }
     absl::Status s = ApplyChunk(to);
+    if (s.ok() && catch_up_to != 0 && to >= catch_up_to) {
+      const double wall = absl::ToDoubleSeconds(absl::Now() - catch_up_started);
+      const double cpu = ThreadCpuSeconds() - catch_up_cpu;
+      const double events = static_cast<double>(to - catch_up_from);
+      std::fprintf(stderr,
+                   "reliefd: read models caught up from %llu to %llu: %.0f "
+                   "events in %.2f s (%.0f events/s; applier thread %.2f s "
+                   "CPU, %.0f events/s)\n",
+                   static_cast<unsigned long long>(catch_up_from),
+                   static_cast<unsigned long long>(to), events, wall,
+                   wall > 0 ? events / wall : 0, cpu, cpu > 0 ? events / cpu : 0);
+      catch_up_to = 0;
+    }
     if (!s.ok()) {
       std::fprintf(stderr, "reliefd: projections stopped: %s\n",
                    std::string(s.message()).c_str());
@@ -173,16 +254,13 @@ void ProjectionRunner::Run() {
 
 absl::Status ProjectionRunner::ApplyChunk(uint64_t to) {
   const uint64_t from = applied() + 1;
-  // One batch for the chunk: every projection's changes and checkpoints.
-  // overwrite_key: a key updated many times in one chunk (a busy pool's
-  // balance) keeps one entry, so reading it back stays O(log n), not O(n).
-  rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0,
-                                     /*overwrite_key=*/true);
+  // One chunk for every projection: their changes and checkpoints leave in
+  // one batch.
+  ProjectionChunk chunk(log_->db(), log_->projections());
   std::vector<ProjectionTxn> txns;
   txns.reserve(projections_.size());
   for (const auto& p : projections_) {
-    txns.emplace_back(log_->db(), log_->projections(), &batch,
-                      absl::StrCat(p->name(), "/"));
+    txns.emplace_back(&chunk, absl::StrCat(p->name(), "/"));
   }
   absl::Status apply_status;
   uint64_t last = from - 1;
@@ -207,13 +285,15 @@ absl::Status ProjectionRunner::ApplyChunk(uint64_t to) {
         "projections expected events up to ", to, " but the log ends at ",
         last));
   }
+  rocksdb::WriteBatch batch;
+  chunk.Drain(&batch);
   const std::string checkpoint = EncodeSequenceKey(last);
   for (const auto& p : projections_) {
     batch.Put(log_->projections(), CheckpointKey(p->name()), checkpoint);
   }
   // Not synced: a projection lost in a crash is re-derived from the log,
   // and its checkpoint is lost with it.
-  if (auto s = log_->Write(batch.GetWriteBatch(), /*sync=*/false); !s.ok()) {
+  if (auto s = log_->Write(&batch, /*sync=*/false); !s.ok()) {
     return s;
   }
   absl::MutexLock lock(&mu_);

@@ -1,5 +1,7 @@
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/time/clock.h"
@@ -50,6 +52,67 @@ std::string Dump(const EventLog& log) {
   std::string out;
   for (const auto& u : *units) out += u.SerializeAsString() + "|";
   return out;
+}
+
+// The chunk every projection writes through: reads see the chunk's own
+// writes and deletes, then the database; only changed keys leave, once
+// each, sorted by key.
+TEST(ProjectionChunkTest, ReadsOwnWritesAndDrainsChangesSortedOnce) {
+  std::string dir = ::testing::TempDir() + "/chunk_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  rocksdb::DB* db = (*log)->db();
+  rocksdb::ColumnFamilyHandle* family = (*log)->projections();
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), family, "p/stored", "old").ok());
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), family, "p/gone", "x").ok());
+
+  ProjectionChunk chunk(db, family);
+  ProjectionTxn txn(&chunk, "p/");
+  ProjectionTxn other(&chunk, "q/");
+  EXPECT_EQ(*txn.Get("stored"), std::optional<std::string>("old"));
+  EXPECT_EQ(*txn.Get("missing"), std::nullopt);
+  EXPECT_EQ(chunk.changed(), 0u);  // reads change nothing
+  txn.Put("zeta", "1");
+  txn.Put("alpha", "1");
+  txn.Put("alpha", "2");  // a busy key: written once
+  txn.Put("stored", "new");
+  txn.Delete("gone");
+  other.Put("alpha", "q");  // another projection's prefix: another key
+  EXPECT_EQ(*txn.Get("alpha"), std::optional<std::string>("2"));
+  EXPECT_EQ(*txn.Get("stored"), std::optional<std::string>("new"));
+  EXPECT_EQ(*txn.Get("gone"), std::nullopt);
+  EXPECT_EQ(*other.Get("alpha"), std::optional<std::string>("q"));
+  EXPECT_EQ(chunk.changed(), 5u);
+
+  rocksdb::WriteBatch batch;
+  chunk.Drain(&batch);
+  EXPECT_EQ(chunk.changed(), 0u);
+  struct Recorder : rocksdb::WriteBatch::Handler {
+    std::string ops;
+    rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& key,
+                          const rocksdb::Slice& value) override {
+      ops += "put " + key.ToString() + "=" + value.ToString() + "; ";
+      return rocksdb::Status::OK();
+    }
+    rocksdb::Status DeleteCF(uint32_t, const rocksdb::Slice& key) override {
+      ops += "delete " + key.ToString() + "; ";
+      return rocksdb::Status::OK();
+    }
+  } recorder;
+  ASSERT_TRUE(batch.Iterate(&recorder).ok());
+  EXPECT_EQ(recorder.ops,
+            "put p/alpha=2; delete p/gone; put p/stored=new; put p/zeta=1; "
+            "put q/alpha=q; ");
+  ASSERT_TRUE((*log)->Write(&batch, /*sync=*/false).ok());
+
+  // Drained: the next chunk reads the database, which now holds the changes.
+  ProjectionTxn again(&chunk, "p/");
+  EXPECT_EQ(*again.Get("stored"), std::optional<std::string>("new"));
+  EXPECT_EQ(*again.Get("gone"), std::nullopt);
+  EXPECT_EQ(*again.Get("alpha"), std::optional<std::string>("2"));
+  log->reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ProjectionsTest, FollowsWriterAndRebuildsIdentically) {

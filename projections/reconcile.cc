@@ -10,13 +10,15 @@
 #include "ledger/domain/rejection.h"
 #include "projections/projection_runner.h"
 #include "rocksdb/options.h"
-#include "rocksdb/utilities/write_batch_with_index.h"
+#include "rocksdb/write_batch.h"
 
 namespace relief {
 namespace {
 
-// Events per scratch batch, as the runner's chunks.
-constexpr uint64_t kChunkEvents = 4096;
+// Events per scratch batch, as the runner's chunks when catching up.
+constexpr uint64_t kChunkEvents = 65536;
+// Events between polls of `cancelled` and progress reports.
+constexpr uint64_t kProgressStride = 4096;
 // Keys compared between polls of `cancelled` and of the clock.
 constexpr uint64_t kCompareStride = 4096;
 
@@ -142,20 +144,20 @@ absl::StatusOr<ReconcileReport> ReconcileProjections(
     progress({report.sequence, report.events_replayed, report.keys_compared});
   };
   if (point > 0) {
-    rocksdb::WriteBatchWithIndex batch(rocksdb::BytewiseComparator(), 0,
-                                       /*overwrite_key=*/true);
+    ProjectionChunk chunk(db, family);
     std::vector<ProjectionTxn> txns;
     txns.reserve(projections.size());
     for (const auto& p : projections) {
-      txns.emplace_back(db, family, &batch, absl::StrCat(p->name(), "/"));
+      txns.emplace_back(&chunk, absl::StrCat(p->name(), "/"));
     }
     absl::Status step;
     uint64_t in_batch = 0;
     auto flush = [&]() -> absl::Status {
       if (in_batch == 0) return absl::OkStatus();
-      RELIEF_RETURN_IF_ERROR(FromRocks(db->Write(no_wal, batch.GetWriteBatch()),
+      rocksdb::WriteBatch batch;
+      chunk.Drain(&batch);
+      RELIEF_RETURN_IF_ERROR(FromRocks(db->Write(no_wal, &batch),
                                        "writing the reconcile scratch"));
-      batch.Clear();
       in_batch = 0;
       return absl::OkStatus();
     };
@@ -176,6 +178,8 @@ absl::StatusOr<ReconcileReport> ReconcileProjections(
           if (++in_batch == kChunkEvents) {
             step = flush();
             if (!step.ok()) return false;
+          }
+          if (report.events_replayed % kProgressStride == 0) {
             if (is_cancelled()) {
               step = Cancelled();
               return false;
@@ -190,12 +194,15 @@ absl::StatusOr<ReconcileReport> ReconcileProjections(
           "the live read models are at sequence ", point,
           " but the log ends at ", report.events_replayed));
     }
+    RELIEF_RETURN_IF_ERROR(flush());
+    rocksdb::WriteBatch checkpoints;
     const std::string checkpoint = EncodeSequenceKey(point);
     for (const auto& p : projections) {
-      batch.Put(family, ProjectionRunner::CheckpointKey(p->name()), checkpoint);
+      checkpoints.Put(family, ProjectionRunner::CheckpointKey(p->name()),
+                      checkpoint);
     }
-    ++in_batch;
-    RELIEF_RETURN_IF_ERROR(flush());
+    RELIEF_RETURN_IF_ERROR(FromRocks(db->Write(no_wal, &checkpoints),
+                                     "writing the reconcile scratch"));
   }
   report_progress(true);
 

@@ -142,6 +142,7 @@ class EventLog {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* projections_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
+  bool read_only_ = false;
   absl::Status injected_failure_;
 };
 
