@@ -53,13 +53,20 @@ class ProjectionTxn {
 // inserts fastest; a key written many times in the chunk is written once.
 class ProjectionChunk {
  public:
-  ProjectionChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family)
-      : db_(db), family_(family) {}
+  // `base`, if given, is the chunk before this one, whose changes may not
+  // be in the database yet: reads look there before the database. It must
+  // stay unchanged and alive while this chunk is read.
+  ProjectionChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                  const ProjectionChunk* base = nullptr)
+      : db_(db), family_(family), base_(base) {}
 
   // Keys written or deleted since the last Drain.
   size_t changed() const { return changed_; }
-  // Appends the changes, sorted by key, to `batch` (in `family`), and
-  // forgets everything (the database then holds what the chunk held).
+  // Appends the changes, sorted by key, to `batch` (in `family`). Reads
+  // the chunk only, so another thread may read it meanwhile.
+  void AppendChanges(rocksdb::WriteBatch* batch) const;
+  // AppendChanges, then forgets everything (the database is to hold what
+  // the chunk held).
   void Drain(rocksdb::WriteBatch* batch);
 
  private:
@@ -73,6 +80,7 @@ class ProjectionChunk {
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
+  const ProjectionChunk* base_;
   absl::flat_hash_map<std::string, Entry> entries_;
   size_t changed_ = 0;
 };

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <future>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -11,12 +13,6 @@
 
 namespace relief {
 namespace {
-// Events per batch: large enough to amortise the write, small enough that
-// a query waiting for a sequence sees progress often.
-constexpr uint64_t kChunkEvents = 4096;
-// Far behind (a rebuild, a start after a crash), larger chunks: a busy key
-// is read and written once per chunk, and nobody waits for the middle.
-constexpr uint64_t kCatchUpChunkEvents = 65536;
 // A catch-up at least this long is logged with its speed.
 constexpr uint64_t kCatchUpLogEvents = 100000;
 }  // namespace
@@ -45,6 +41,12 @@ absl::StatusOr<std::optional<std::string>> ProjectionChunk::Get(
   if (auto it = entries_.find(key); it != entries_.end()) {
     return it->second.value;
   }
+  if (base_ != nullptr) {
+    if (auto it = base_->entries_.find(key); it != base_->entries_.end()) {
+      return entries_.emplace(key, Entry{it->second.value, false})
+          .first->second.value;
+    }
+  }
   std::string value;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), family_, key, &value);
@@ -67,9 +69,15 @@ void ProjectionChunk::Set(const std::string& key,
 }
 
 void ProjectionChunk::Drain(rocksdb::WriteBatch* batch) {
-  std::vector<std::pair<const std::string, Entry>*> dirty;
+  AppendChanges(batch);
+  entries_.clear();
+  changed_ = 0;
+}
+
+void ProjectionChunk::AppendChanges(rocksdb::WriteBatch* batch) const {
+  std::vector<const std::pair<const std::string, Entry>*> dirty;
   dirty.reserve(changed_);
-  for (auto& kv : entries_) {
+  for (const auto& kv : entries_) {
     if (kv.second.dirty) dirty.push_back(&kv);
   }
   std::sort(dirty.begin(), dirty.end(),
@@ -81,8 +89,6 @@ void ProjectionChunk::Drain(rocksdb::WriteBatch* batch) {
       batch->Delete(family_, kv->first);
     }
   }
-  entries_.clear();
-  changed_ = 0;
 }
 
 std::string ProjectionRunner::CheckpointKey(absl::string_view name) {
@@ -90,8 +96,9 @@ std::string ProjectionRunner::CheckpointKey(absl::string_view name) {
 }
 
 ProjectionRunner::ProjectionRunner(
-    EventLog* log, std::vector<std::unique_ptr<Projection>> projections)
-    : log_(log), projections_(std::move(projections)) {}
+    EventLog* log, std::vector<std::unique_ptr<Projection>> projections,
+    Options options)
+    : log_(log), projections_(std::move(projections)), options_(options) {}
 
 ProjectionRunner::~ProjectionRunner() { Stop(); }
 
@@ -192,71 +199,126 @@ std::vector<ProjectionRunner::Checkpoint> ProjectionRunner::checkpoints()
 }
 
 namespace {
-double ThreadCpuSeconds() {
+double ProcessCpuSeconds() {
   timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 }  // namespace
 
+void ProjectionRunner::Fail(const absl::Status& s) {
+  std::fprintf(stderr, "reliefd: projections stopped: %s\n",
+               std::string(s.message()).c_str());
+  {
+    absl::MutexLock lock(&mu_);
+    health_ = s;
+  }
+  if (on_failure_) on_failure_(s);
+}
+
 void ProjectionRunner::Run() {
+  // Events read and applied (not necessarily written yet): the next chunk
+  // starts after it.
+  uint64_t scheduled = applied();
+  // Catching up, chunks are pipelined: while this thread applies chunk N+1
+  // (reading through chunk N), another writes chunk N and then frees chunk
+  // N-1. One write is in flight at a time, so chunks land in order.
+  std::unique_ptr<ProjectionChunk> previous;
+  std::future<absl::Status> pending;
+  auto finish_pending = [&pending]() -> absl::Status {
+    return pending.valid() ? pending.get() : absl::OkStatus();
+  };
   // A long catch-up (a rebuild, a start after a crash) is logged with its
   // speed when it ends: operators want to know how long a rebuild takes.
   uint64_t catch_up_from = 0, catch_up_to = 0;
   absl::Time catch_up_started;
   double catch_up_cpu = 0;
+  auto log_catch_up = [&](uint64_t reached) {
+    if (catch_up_to == 0 || reached < catch_up_to) return;
+    const double wall = absl::ToDoubleSeconds(absl::Now() - catch_up_started);
+    const double cpu = ProcessCpuSeconds() - catch_up_cpu;
+    const double events = static_cast<double>(reached - catch_up_from);
+    std::fprintf(stderr,
+                 "reliefd: read models caught up from %llu to %llu: %.0f "
+                 "events in %.2f s (%.0f events/s; reliefd used %.2f s of "
+                 "CPU meanwhile)\n",
+                 static_cast<unsigned long long>(catch_up_from),
+                 static_cast<unsigned long long>(reached), events, wall,
+                 wall > 0 ? events / wall : 0, cpu);
+    catch_up_to = 0;
+  };
   while (true) {
-    uint64_t to;
+    bool idle;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return target_ > applied_ || stop_;
+      idle = target_ <= scheduled;
+    }
+    if (idle && pending.valid()) {
+      // Nothing new to apply: land the write in flight before waiting.
+      absl::Status s = finish_pending();
+      previous.reset();
+      if (!s.ok()) {
+        Fail(s);
+        return;
+      }
+      log_catch_up(scheduled);
+      continue;
+    }
+    uint64_t to;
+    bool catching_up;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this, scheduled]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return target_ > scheduled || stop_;
       };
       mu_.Await(absl::Condition(&ready));
-      if (target_ <= applied_) return;  // stopping and caught up
-      const uint64_t behind = target_ - applied_;
-      to = applied_ + (behind >= 4 * kChunkEvents
-                           ? std::min(behind, kCatchUpChunkEvents)
-                           : std::min(behind, kChunkEvents));
+      if (target_ <= scheduled) return;  // stopping and caught up
+      const uint64_t behind = target_ - scheduled;
+      catching_up = behind >= 4 * options_.chunk_events;
+      to = scheduled +
+           std::min(behind, catching_up ? options_.catch_up_chunk_events
+                                        : options_.chunk_events);
       if (catch_up_to == 0 && behind >= kCatchUpLogEvents) {
-        catch_up_from = applied_;
+        catch_up_from = scheduled;
         catch_up_to = target_;
         catch_up_started = absl::Now();
-        catch_up_cpu = ThreadCpuSeconds();
+        catch_up_cpu = ProcessCpuSeconds();
       }
     }
-    absl::Status s = ApplyChunk(to);
-    if (s.ok() && catch_up_to != 0 && to >= catch_up_to) {
-      const double wall = absl::ToDoubleSeconds(absl::Now() - catch_up_started);
-      const double cpu = ThreadCpuSeconds() - catch_up_cpu;
-      const double events = static_cast<double>(to - catch_up_from);
-      std::fprintf(stderr,
-                   "reliefd: read models caught up from %llu to %llu: %.0f "
-                   "events in %.2f s (%.0f events/s; applier thread %.2f s "
-                   "CPU, %.0f events/s)\n",
-                   static_cast<unsigned long long>(catch_up_from),
-                   static_cast<unsigned long long>(to), events, wall,
-                   wall > 0 ? events / wall : 0, cpu, cpu > 0 ? events / cpu : 0);
-      catch_up_to = 0;
-    }
+    auto chunk = std::make_unique<ProjectionChunk>(
+        log_->db(), log_->projections(), previous.get());
+    absl::Status s = ApplyChunk(scheduled + 1, to, *chunk);
+    // The previous chunk is in the database once its write is done.
+    absl::Status written = finish_pending();
+    if (s.ok()) s = written;
     if (!s.ok()) {
-      std::fprintf(stderr, "reliefd: projections stopped: %s\n",
-                   std::string(s.message()).c_str());
-      {
-        absl::MutexLock lock(&mu_);
-        health_ = s;
-      }
-      if (on_failure_) on_failure_(s);
+      Fail(s);
       return;
     }
+    if (catching_up) {
+      pending = std::async(
+          std::launch::async,
+          [this, c = chunk.get(), older = std::move(previous), to]() mutable {
+            absl::Status w = WriteChunk(*c, to);
+            older.reset();  // freeing a chunk takes time too
+            return w;
+          });
+      previous = std::move(chunk);
+    } else {
+      previous.reset();
+      s = WriteChunk(*chunk, to);
+      if (!s.ok()) {
+        Fail(s);
+        return;
+      }
+      log_catch_up(to);
+    }
+    scheduled = to;
   }
 }
 
-absl::Status ProjectionRunner::ApplyChunk(uint64_t to) {
-  const uint64_t from = applied() + 1;
-  // One chunk for every projection: their changes and checkpoints leave in
-  // one batch.
-  ProjectionChunk chunk(log_->db(), log_->projections());
+absl::Status ProjectionRunner::ApplyChunk(uint64_t from, uint64_t to,
+                                          ProjectionChunk& chunk) {
   std::vector<ProjectionTxn> txns;
   txns.reserve(projections_.size());
   for (const auto& p : projections_) {
@@ -285,8 +347,14 @@ absl::Status ProjectionRunner::ApplyChunk(uint64_t to) {
         "projections expected events up to ", to, " but the log ends at ",
         last));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ProjectionRunner::WriteChunk(const ProjectionChunk& chunk,
+                                          uint64_t last) {
+  // Every projection's changes and checkpoints leave in one batch.
   rocksdb::WriteBatch batch;
-  chunk.Drain(&batch);
+  chunk.AppendChanges(&batch);
   const std::string checkpoint = EncodeSequenceKey(last);
   for (const auto& p : projections_) {
     batch.Put(log_->projections(), CheckpointKey(p->name()), checkpoint);

@@ -28,9 +28,24 @@ namespace relief {
 
 class ProjectionRunner {
  public:
+  struct Options {
+    // Events per chunk (one batch) when following the writer: large enough
+    // to amortise the write, small enough that a query waiting for a
+    // sequence sees progress often.
+    uint64_t chunk_events = 4096;
+    // Far behind (at least 4 chunks: a rebuild, a start after a crash),
+    // larger chunks, written by a second thread while the next is applied:
+    // a busy key is read and written once per chunk, and nobody waits for
+    // the middle.
+    uint64_t catch_up_chunk_events = 65536;
+  };
   // `log` must outlive the runner. Reads the checkpoints; call Start().
   ProjectionRunner(EventLog* log,
-                   std::vector<std::unique_ptr<Projection>> projections);
+                   std::vector<std::unique_ptr<Projection>> projections,
+                   Options options);
+  ProjectionRunner(EventLog* log,
+                   std::vector<std::unique_ptr<Projection>> projections)
+      : ProjectionRunner(log, std::move(projections), Options()) {}
   ~ProjectionRunner();
 
   // Called once, on the runner thread, if applying fails (health turns
@@ -66,10 +81,16 @@ class ProjectionRunner {
 
  private:
   void Run();
-  absl::Status ApplyChunk(uint64_t to);
+  void Fail(const absl::Status& s);
+  // Reads and applies events from..to into `chunk`.
+  absl::Status ApplyChunk(uint64_t from, uint64_t to, ProjectionChunk& chunk);
+  // Writes the chunk's changes and checkpoints at `last`; then applied_ =
+  // last.
+  absl::Status WriteChunk(const ProjectionChunk& chunk, uint64_t last);
 
   EventLog* const log_;
   std::vector<std::unique_ptr<Projection>> projections_;
+  const Options options_;
   std::function<void(const absl::Status&)> on_failure_;
 
   mutable absl::Mutex mu_;
