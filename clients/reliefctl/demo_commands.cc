@@ -603,14 +603,16 @@ void AddDemoCommand(CLI::App& app, Action* selected) {
                    "the made-up people and their aid follow from it; the "
                    "same seed loads the same ledger")
       ->capture_default_str();
-  demo->footer(
-      "The server dates every event today, so the demo plays the year on one "
-      "day: its program policies are the standard ones without windows or "
-      "public-notice days (grants are still posted by a second officer and "
-      "kept within the yearly limits), and the loan aging is shown 45 days "
-      "ahead, when one borrower who paid nothing is overdue. It creates "
-      "the principals demo-finance-maker, demo-finance-checker and "
-      "demo-loan-officer (their tokens are not shown).");
+  demo->footer(absl::StrCat(
+      "The server dates every event today, so the demo plays the year on "
+      "one day: its program policies are the standard ones without windows "
+      "or public-notice days (grants are still posted by a second officer "
+      "and kept within the yearly limits), and the loan aging is shown 45 "
+      "days ahead, when the one borrower who paid nothing is overdue. It "
+      "creates the principals demo-finance-maker, demo-finance-checker and "
+      "demo-loan-officer (their tokens are not shown). A server that is not "
+      "empty is refused with exit code 19 and nothing written.\n\n",
+      demo->get_footer()));
   demo->callback([seed, selected] {
     *selected = [seed](Session& session) {
       Demo run(session, *seed);

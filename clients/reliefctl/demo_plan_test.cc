@@ -86,22 +86,27 @@ TEST(DemoPlanTest, ShapeAndFundsSufficeForAnySeed) {
     EXPECT_EQ(unpaid, 1);
     EXPECT_EQ(paid_off, 1);
 
-    std::map<std::pair<std::string, int>, int64_t> pool, goods;
+    using Account = std::pair<std::string, int>;
+    std::map<Account, int64_t> pool, goods;
     for (const DemoReceipt& r : plan.receipts) {
-      (r.goods_quantity > 0 ? goods : pool)[{r.unit_code, r.source}] +=
+      (r.goods_quantity > 0 ? goods : pool)[Account(r.unit_code, r.source)] +=
           r.amount_fen;
     }
     for (const DemoAllocation& a : plan.allocations) {
-      EXPECT_GE(pool[{a.from_code, a.source}] -= a.amount_fen, 0);
-      pool[{a.to_code, a.source}] += a.amount_fen;
+      const int64_t left = pool[Account(a.from_code, a.source)] -= a.amount_fen;
+      EXPECT_GE(left, 0) << a.from_code;
+      pool[Account(a.to_code, a.source)] += a.amount_fen;
     }
     for (const DemoGrant& g : plan.grants) {
       auto& account = g.goods_quantity > 0 ? goods : pool;
-      EXPECT_GE(account[{g.unit_code, g.source}] -= g.amount_fen, 0)
-          << g.unit_code;
+      const int64_t left =
+          account[Account(g.unit_code, g.source)] -= g.amount_fen;
+      EXPECT_GE(left, 0) << g.unit_code;
     }
     for (const DemoLoan& l : plan.loans) {
-      EXPECT_GE(pool[{l.unit_code, l.source}] -= l.principal_fen, 0);
+      const int64_t left =
+          pool[Account(l.unit_code, l.source)] -= l.principal_fen;
+      EXPECT_GE(left, 0) << l.unit_code;
     }
   }
 }
