@@ -81,9 +81,14 @@ class Demo {
     const grpc::Status status = call(&context);
     if (status.ok()) return kExitOk;
     const int code = session_.Fail(status, context);
-    session_.err() << "the demo stopped at: " << step_
-                   << "\nwhat it wrote so far stays in the ledger; to run it "
-                      "again, start reliefd on an empty data directory\n";
+    session_.err() << "the demo stopped at: " << step_ << '\n';
+    if (last_sequence_ == 0) {
+      session_.err() << "nothing was written\n";
+    } else {
+      session_.err() << "what it wrote (up to sequence " << last_sequence_
+                     << ") stays in the ledger; to run it again, start "
+                        "reliefd on an empty data directory\n";
+    }
     return code;
   }
 

@@ -217,7 +217,8 @@ TEST_F(DemoTest, NeedsTheAdminToken) {
   const uint64_t head = HeadSequence(Admin());
   EXPECT_EQ(Reliefctl(finance, {"demo"}), 17);  // PERMISSION_DENIED
   EXPECT_THAT(err_.str(), HasSubstr("the demo stopped at: registering "
-                                    "organisation units"));
+                                    "organisation units\nnothing was "
+                                    "written"));
   EXPECT_EQ(HeadSequence(Admin()), head);
 }
 
