@@ -143,6 +143,7 @@ absl::Status ProjectionRunner::Start() {
   {
     absl::MutexLock lock(&mu_);
     applied_ = lowest;
+    started_from_ = lowest;
     target_ = std::max(target_, lowest);
   }
   thread_ = std::thread([this] { Run(); });
@@ -168,7 +169,30 @@ void ProjectionRunner::Stop() {
     absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  if (!thread_.joinable()) return;
+  thread_.join();
+  if (!health().ok()) return;
+  if (auto s = SyncCheckpoints(); !s.ok()) {
+    // Costs only catch-up time at the next start.
+    std::fprintf(stderr, "reliefd: syncing the read models' checkpoints "
+                 "failed: %s\n", std::string(s.message()).c_str());
+  }
+}
+
+absl::Status ProjectionRunner::SyncCheckpoints() {
+  // Chunks are written without sync; writing the checkpoints once more with
+  // sync makes everything before them durable too (one WAL).
+  const std::string checkpoint = EncodeSequenceKey(applied());
+  rocksdb::WriteBatch batch;
+  for (const auto& p : projections_) {
+    batch.Put(log_->projections(), CheckpointKey(p->name()), checkpoint);
+  }
+  return log_->Write(&batch, /*sync=*/true);
+}
+
+uint64_t ProjectionRunner::started_from() const {
+  absl::MutexLock lock(&mu_);
+  return started_from_;
 }
 
 uint64_t ProjectionRunner::WaitFor(uint64_t sequence, absl::Time deadline) {

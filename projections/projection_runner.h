@@ -56,8 +56,13 @@ class ProjectionRunner {
   absl::Status Start();
   // The log's head moved to `sequence`.
   void Notify(uint64_t sequence);
-  // Catches up with the last notified head, then stops the thread.
+  // Catches up with the last notified head, stops the thread, and makes
+  // the checkpoints durable (a synced write), so the next start after a
+  // graceful stop has nothing to catch up.
   void Stop();
+  // The checkpoint the read models started from (after Start()); lower
+  // than the log's head when they have events to catch up.
+  uint64_t started_from() const;
 
   // Waits until every projection has applied `sequence`, or the deadline.
   // Returns the sequence reached (>= `sequence` on success).
@@ -87,6 +92,7 @@ class ProjectionRunner {
   // Writes the chunk's changes and checkpoints at `last`; then applied_ =
   // last.
   absl::Status WriteChunk(const ProjectionChunk& chunk, uint64_t last);
+  absl::Status SyncCheckpoints();
 
   EventLog* const log_;
   std::vector<std::unique_ptr<Projection>> projections_;
@@ -96,6 +102,7 @@ class ProjectionRunner {
   mutable absl::Mutex mu_;
   uint64_t target_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t applied_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t started_from_ ABSL_GUARDED_BY(mu_) = 0;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status health_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;

@@ -1,18 +1,26 @@
 // reliefd: the relief-fund ledger server.
 //
-//   reliefd [--data-dir DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F
-//           [--client-ca F]] [--insecure] [--port-file F] ...
-//   reliefd verify --data-dir DIR      offline chain check of a stopped server
+//   reliefd [--config FILE] [--data-dir DIR] [--listen HOST:PORT]
+//           [--tls-cert F --tls-key F [--client-ca F]] [--insecure]
+//           [--port-file F] ... [--print-config]
+//   reliefd [--config FILE] verify [--data-dir DIR]   offline chain check
+//
+// Every flag is also a key of the --config file (reliefd_config.h); flags
+// override the file. Exit: 0 after a graceful stop (or --print-config of a
+// valid configuration), 2 for a bad command line or configuration (nothing
+// was started), 1 when the server could not start (the ledger itself).
 #include <signal.h>
 
 #include <cstdio>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "ledger/server/reliefd_config.h"
 #include "ledger/server/server.h"
 #include "ledger/store/event_log.h"
 #include "ledger/store/sha256.h"
-#include "ledger/server/server.h"
 
 namespace {
 
@@ -70,7 +78,12 @@ int main(int argc, char** argv) {
       "Serves gRPC (relief.v1.LedgerService, QueryService, AuditService, "
       "health, reflection) from an append-only, hash-chained event log in "
       "RocksDB."};
+  // Every option's default is known, so the effective configuration can
+  // print it; options added below are settable from the --config file.
+  app.option_defaults()->always_capture_default();
   relief::ServerOptions options;
+  bool print_config = false;
+  relief::AddConfigFileOptions(app, &print_config);
   app.add_option("--data-dir", options.data_dir,
                  "ledger data directory (created if missing)")
       ->capture_default_str();
@@ -103,24 +116,56 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
 
-  std::string verify_dir = "./data";
+  // The subcommands' --data-dir defaults to the server's (from --config or
+  // the flag before the subcommand): `reliefd --config F verify`.
+  std::string verify_dir;
   CLI::App* verify = app.add_subcommand(
       "verify",
       "check the hash chain of a stopped server's data offline; exit 0 if "
       "intact, 1 naming the first bad sequence, 2 if it cannot be read");
-  verify->add_option("--data-dir", verify_dir, "ledger data directory")
-      ->capture_default_str();
-  std::string rebuild_dir = "./data";
+  verify->add_option("--data-dir", verify_dir,
+                     "ledger data directory (default: the server's)");
+  std::string rebuild_dir;
   CLI::App* rebuild = app.add_subcommand(
       "rebuild-projections",
       "drop every read model of a stopped server's data; the next start "
       "rebuilds them from the log");
-  rebuild->add_option("--data-dir", rebuild_dir, "ledger data directory")
-      ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  rebuild->add_option("--data-dir", rebuild_dir,
+                      "ledger data directory (default: the server's)");
 
-  if (*verify) return Verify(verify_dir);
-  if (*rebuild) return RebuildProjections(rebuild_dir);
+  absl::StatusOr<relief::CommandLineSources> sources;
+  try {
+    sources = relief::ParseCommandLineAndConfig(app, argc, argv);
+  } catch (const CLI::ParseError& help) {
+    return app.exit(help);
+  }
+  if (!sources.ok()) {
+    std::fprintf(stderr, "reliefd: cannot start: %s\n(reliefd --help lists "
+                 "every option; docs/operations.md, \"Configuration\")\n",
+                 std::string(sources.status().message()).c_str());
+    return 2;
+  }
+  if (*verify) return Verify(verify_dir.empty() ? options.data_dir : verify_dir);
+  if (*rebuild) {
+    return RebuildProjections(rebuild_dir.empty() ? options.data_dir
+                                                  : rebuild_dir);
+  }
+  if (auto s = relief::ValidateServerOptions(options); !s.ok()) {
+    std::fprintf(stderr, "reliefd: cannot start: %s\n",
+                 relief::AttributeError(s.message(), *sources).c_str());
+    return 2;
+  }
+  const std::string config =
+      relief::FormatConfig(relief::EffectiveConfig(app, *sources), *sources);
+  if (print_config) {
+    std::fputs(config.c_str(), stdout);
+    return 0;
+  }
+  std::string indented;
+  for (absl::string_view line : absl::StrSplit(config, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&indented, "  ", line, "\n");
+  }
+  std::fprintf(stderr, "reliefd: configuration:\n%s", indented.c_str());
 
   // Signals are taken by one thread with sigwait, never in a handler.
   sigset_t signals;

@@ -184,8 +184,7 @@ absl::StatusOr<std::string> LoadOrCreateNationalIdKey(
 }
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
-    ServerOptions options) {
+absl::Status ValidateServerOptions(const ServerOptions& options) {
   const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
   if (tls && (options.tls_cert.empty() || options.tls_key.empty())) {
     return absl::InvalidArgumentError(
@@ -198,10 +197,46 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   if (!tls && !options.insecure && !IsLoopbackAddress(options.listen)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "refusing to listen on ", options.listen,
-        " without TLS: bearer tokens would cross the network in clear. Give "
+        " (--listen) without TLS: bearer tokens would cross the network in clear. Give "
         "--tls-cert and --tls-key, listen on 127.0.0.1, or pass --insecure "
         "if something else (a tunnel, a mesh) encrypts the wire"));
   }
+  const std::pair<const char*, const std::string*> files[] = {
+      {"--tls-cert", &options.tls_cert},
+      {"--tls-key", &options.tls_key},
+      {"--client-ca", &options.client_ca}};
+  for (const auto& [flag, path] : files) {
+    if (path->empty()) continue;
+    std::ifstream in(*path, std::ios::binary);
+    if (!in) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " ", *path, ": cannot read the file: ",
+                       std::strerror(errno)));
+    }
+  }
+  if (!options.port_file.empty()) {
+    std::filesystem::path dir =
+        std::filesystem::path(options.port_file).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--port-file ", options.port_file, ": the directory ",
+                       dir.string(), " does not exist"));
+    }
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(options.data_dir, ec) &&
+      !std::filesystem::is_directory(options.data_dir, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--data-dir ", options.data_dir, " exists and is not a directory"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
+    ServerOptions options) {
+  if (auto s = ValidateServerOptions(options); !s.ok()) return s;
+  const bool tls = !options.tls_cert.empty() || !options.tls_key.empty();
 
   std::unique_ptr<ReliefServer> server(new ReliefServer());
   server->options_ = options;
@@ -237,6 +272,16 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
                server->writer_->snapshot_note().c_str(),
                static_cast<unsigned long long>(
                    server->writer_->replayed_events()));
+  {
+    const uint64_t head = server->writer_->Status().head.sequence;
+    const uint64_t from = server->runner_->started_from();
+    const std::string lag =
+        from >= head ? "caught up"
+                     : absl::StrCat(head - from,
+                                    " events to catch up in the background");
+    std::fprintf(stderr, "reliefd: read models at sequence %llu (%s)\n",
+                 static_cast<unsigned long long>(from), lag.c_str());
+  }
 
   server->admin_token_path_ =
       (std::filesystem::path(options.data_dir) / kAdminTokenFile).string();

@@ -48,6 +48,12 @@ absl::Status DropAllProjections(const std::string& data_dir);
 // True for 127.0.0.0/8, [::1] and localhost.
 bool IsLoopbackAddress(const std::string& host_port);
 
+// Checks `options` without starting anything: TLS certificate and key given
+// together, every file they name readable, plaintext only on loopback (or
+// with --insecure), the port file's directory present. Messages name the
+// option as its flag (--tls-key). Start() calls it first.
+absl::Status ValidateServerOptions(const ServerOptions& options);
+
 class ReliefServer {
  public:
   static absl::StatusOr<std::unique_ptr<ReliefServer>> Start(

@@ -155,6 +155,9 @@ absl::Status ReliefdProcess::Start() {
                                    "127.0.0.1:0",
                                    "--port-file",
                                    port_file_};
+  if (options_.config_file_only) {
+    args = {options_.reliefd_path, "--config", config_path()};
+  }
   if (options_.snapshot_every > 0) {
     args.push_back("--snapshot-every");
     args.push_back(absl::StrCat(options_.snapshot_every));

@@ -50,6 +50,10 @@ struct ReliefdOptions {
   // 0: do not pass --snapshot-every (server default).
   uint64_t snapshot_every = 0;
   std::vector<std::string> extra_args;
+  // Start() passes only `--config <root>/reliefd.toml` and extra_args: the
+  // test writes that file (config_path()), naming data_dir(), port_file()
+  // and a loopback listen address.
+  bool config_file_only = false;
   // Bound on waiting for the port file, and for exit after SIGTERM.
   std::chrono::milliseconds start_timeout{30000};
   std::chrono::milliseconds stop_timeout{30000};
@@ -83,6 +87,8 @@ class ReliefdProcess {
   const std::string& root_dir() const { return root_dir_; }
   const std::string& data_dir() const { return data_dir_; }
   const std::string& log_path() const { return log_path_; }
+  const std::string& port_file() const { return port_file_; }
+  std::string config_path() const { return root_dir_ + "/reliefd.toml"; }
   int port() const { return port_; }
   std::string address() const;
   const std::string& admin_token() const { return admin_token_; }
