@@ -105,6 +105,7 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   AddSampleCommands(app, &selected);
   AddLedgerAuditCommands(app, &selected);  // after sample: shares "audit"
   AddEventExportCommand(app, &selected);
+  AddBackupCommands(app, &selected);
   app.footer(kFooter);
 
   try {

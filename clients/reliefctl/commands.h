@@ -37,6 +37,7 @@ void AddNoticeReportCommands(CLI::App& app, Action* selected);  // notice, repor
 void AddBatchCommands(CLI::App& app, Action* selected);
 void AddLoanCommands(CLI::App& app, Action* selected);
 void AddSampleCommands(CLI::App& app, Action* selected);  // audit sample
+void AddBackupCommands(CLI::App& app, Action* selected);  // backup create
 // events export; after AddAuditCommands, which adds "events".
 void AddEventExportCommand(CLI::App& app, Action* selected);
 
