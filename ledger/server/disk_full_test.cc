@@ -9,6 +9,7 @@
 // verifies, every acknowledged event is there, a retry of the failed command
 // with its request id is applied once, and new writes are accepted.
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -318,6 +319,8 @@ TEST_P(DiskFullTest, NoAcknowledgedEventIsLostAndTheServerRecovers) {
   EXPECT_EQ(ids.back(), "r-after");
   EXPECT_TRUE(server.Verify().ok());
   server.Stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(data_dir, ignored);
 }
 
 INSTANTIATE_TEST_SUITE_P(NoSpaceAndIoError, DiskFullTest,

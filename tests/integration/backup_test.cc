@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -249,6 +250,7 @@ TEST_F(BackupTest, BackupUnderLoadRestoresEveryEventIdentically) {
     return written.load() >= at_least;
   };
   ASSERT_TRUE(wait_for_writes(40));
+  const int written_before = written.load();
   const uint64_t head_before = HeadSequence(Admin());
   v1::CreateBackupResponse backup;
   RpcResult created =
@@ -264,6 +266,11 @@ TEST_F(BackupTest, BackupUnderLoadRestoresEveryEventIdentically) {
   EXPECT_EQ(failures.load(), 0);
 
   const v1::BackupManifest& manifest = backup.manifest();
+  std::printf("head %llu before the call, backup at %llu; %d commands "
+              "acknowledged during the call, %d in all\n",
+              static_cast<unsigned long long>(head_before),
+              static_cast<unsigned long long>(manifest.head_sequence()),
+              written_at_backup - written_before, written.load());
   EXPECT_EQ(manifest.format(), "relief-backup-v1");
   EXPECT_GE(manifest.head_sequence(), head_before);
   EXPECT_EQ(manifest.label(), "under-load");
