@@ -106,6 +106,7 @@ int RunReliefctl(int argc, const char* const* argv, std::ostream& out,
   AddLedgerAuditCommands(app, &selected);  // after sample: shares "audit"
   AddEventExportCommand(app, &selected);
   AddDemoCommand(app, &selected);
+  AddBackupCommands(app, &selected);
   app.footer(kFooter);
 
   try {

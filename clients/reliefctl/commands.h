@@ -38,6 +38,7 @@ void AddBatchCommands(CLI::App& app, Action* selected);
 void AddLoanCommands(CLI::App& app, Action* selected);
 void AddSampleCommands(CLI::App& app, Action* selected);  // audit sample
 void AddDemoCommand(CLI::App& app, Action* selected);  // demo_commands.cc
+void AddBackupCommands(CLI::App& app, Action* selected);  // backup create
 // events export; after AddAuditCommands, which adds "events".
 void AddEventExportCommand(CLI::App& app, Action* selected);
 

@@ -61,6 +61,7 @@ Session::Session(const GlobalOptions& options, std::string token,
       ledger_(relief::v1::LedgerService::NewStub(channel_)),
       query_(relief::v1::QueryService::NewStub(channel_)),
       audit_(relief::v1::AuditService::NewStub(channel_)),
+      admin_(relief::v1::AdminService::NewStub(channel_)),
       out_(out),
       err_(err) {}
 

@@ -1,6 +1,6 @@
 // Session: one invocation's connection to reliefd and its output streams.
 //
-// Owns the channel and the three service stubs. Every RPC a command makes
+// Owns the channel and the service stubs. Every RPC a command makes
 // goes through Prepare(), which sets the deadline (--timeout) and the bearer
 // token (`authorization: Bearer <token>`), and every failed RPC through
 // Fail(), which prints the error and maps it to the exit code. Not
@@ -17,6 +17,7 @@
 #include "clients/reliefctl/options.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "relief/v1/admin_service.grpc.pb.h"
 #include "relief/v1/audit_service.grpc.pb.h"
 #include "relief/v1/ledger_service.grpc.pb.h"
 #include "relief/v1/query_service.grpc.pb.h"
@@ -34,6 +35,7 @@ class Session {
   relief::v1::LedgerService::Stub& ledger() { return *ledger_; }
   relief::v1::QueryService::Stub& query() { return *query_; }
   relief::v1::AuditService::Stub& audit() { return *audit_; }
+  relief::v1::AdminService::Stub& admin() { return *admin_; }
 
   // Deadline and credentials on a fresh context.
   void Prepare(grpc::ClientContext* context) const;
@@ -68,6 +70,7 @@ class Session {
   std::unique_ptr<relief::v1::LedgerService::Stub> ledger_;
   std::unique_ptr<relief::v1::QueryService::Stub> query_;
   std::unique_ptr<relief::v1::AuditService::Stub> audit_;
+  std::unique_ptr<relief::v1::AdminService::Stub> admin_;
   std::ostream& out_;
   std::ostream& err_;
 };

@@ -4,6 +4,8 @@
 //           [--tls-cert F --tls-key F [--client-ca F]] [--insecure]
 //           [--port-file F] ... [--print-config]
 //   reliefd [--config FILE] verify [--data-dir DIR]   offline chain check
+//   reliefd restore --from BACKUP --data-dir DIR   restore a backup (checked)
+//   reliefd verify-backup --from BACKUP  check a backup without restoring it
 //
 // Every flag is also a key of the --config file (reliefd_config.h); flags
 // override the file. Exit: 0 after a graceful stop (or --print-config of a
@@ -12,6 +14,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -19,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "ledger/server/reliefd_config.h"
 #include "ledger/server/server.h"
+#include "ledger/store/backup.h"
 #include "ledger/store/event_log.h"
 #include "ledger/store/sha256.h"
 
@@ -70,12 +74,60 @@ int RebuildProjections(const std::string& data_dir) {
   return 0;
 }
 
+void PrintRestored(const relief::RestoreReport& report) {
+  const relief::v1::BackupManifest& m = report.manifest;
+  std::printf(
+      "backup %s (taken %s%s%s)\n"
+      "  files: %d, %llu bytes, each matching its SHA-256 in the manifest\n"
+      "  chain: %llu events verified; head sequence %llu hash %s = the "
+      "manifest's\n",
+      m.name().c_str(), m.created_at().c_str(),
+      m.label().empty() ? "" : ", label ", m.label().c_str(), m.files_size(),
+      static_cast<unsigned long long>(report.bytes_copied),
+      static_cast<unsigned long long>(report.verified_events),
+      static_cast<unsigned long long>(m.head_sequence()),
+      m.head_hash_hex().c_str());
+}
+
+int Restore(const std::string& from, const std::string& data_dir) {
+  auto report = relief::RestoreBackup(from, data_dir);
+  if (!report.ok()) {
+    std::fprintf(stderr,
+                 "reliefd restore: REFUSED: %s\nnothing was restored into "
+                 "%s\n",
+                 std::string(report.status().message()).c_str(),
+                 data_dir.c_str());
+    return 1;
+  }
+  PrintRestored(*report);
+  std::printf(
+      "restored into %s. Start reliefd with --data-dir %s: the read models "
+      "and the snapshot come with the backup and catch up from there. "
+      "admin.token is not in a backup: use the tokens you have (they are "
+      "kept in the ledger)\n",
+      report->data_dir.c_str(), report->data_dir.c_str());
+  return 0;
+}
+
+int VerifyBackupDir(const std::string& from, const std::string& scratch) {
+  auto report = relief::VerifyBackup(from, scratch);
+  if (!report.ok()) {
+    std::fprintf(stderr, "reliefd verify-backup: BAD: %s\n",
+                 std::string(report.status().message()).c_str());
+    return 1;
+  }
+  std::printf("ok: ");
+  PrintRestored(*report);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
       "reliefd: the relief-fund ledger server (困难职工帮扶资金台账).\n"
       "Serves gRPC (relief.v1.LedgerService, QueryService, AuditService, "
+      "AdminService, "
       "health, reflection) from an append-only, hash-chained event log in "
       "RocksDB."};
   // Every option's default is known, so the effective configuration can
@@ -116,6 +168,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
 
+  app.add_option("--backup-dir", options.backup_dir,
+                 "directory where AdminService.CreateBackup (reliefctl "
+                 "backup create) writes backups, one subdirectory each; "
+                 "without it backups are refused");
+
   // The subcommands' --data-dir defaults to the server's (from --config or
   // the flag before the subcommand): `reliefd --config F verify`.
   std::string verify_dir;
@@ -132,6 +189,32 @@ int main(int argc, char** argv) {
       "rebuilds them from the log");
   rebuild->add_option("--data-dir", rebuild_dir,
                       "ledger data directory (default: the server's)");
+  std::string restore_from;
+  std::string restore_dir;
+  CLI::App* restore = app.add_subcommand(
+      "restore",
+      "restore a backup into a new or empty data dir, after checking its "
+      "files against the manifest and its whole hash chain; refuses (exit 1, "
+      "nothing left in the target) a backup that does not verify");
+  restore->add_option("--from", restore_from, "the backup directory")
+      ->required();
+  restore->add_option("--data-dir", restore_dir,
+                      "the data dir to create (must be missing or empty)")
+      ->required();
+  std::string check_from;
+  std::string check_scratch =
+      std::filesystem::temp_directory_path().string();
+  CLI::App* verify_backup = app.add_subcommand(
+      "verify-backup",
+      "check a backup without restoring it: its files against the manifest "
+      "and its whole hash chain, in a scratch copy that is removed; exit 0 "
+      "if good, 1 if not");
+  verify_backup->add_option("--from", check_from, "the backup directory")
+      ->required();
+  verify_backup
+      ->add_option("--scratch-dir", check_scratch,
+                   "where the scratch copy is made (needs the backup's size)")
+      ->capture_default_str();
 
   absl::StatusOr<relief::CommandLineSources> sources;
   try {
@@ -146,6 +229,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (*verify) return Verify(verify_dir.empty() ? options.data_dir : verify_dir);
+  if (*restore) return Restore(restore_from, restore_dir);
+  if (*verify_backup) return VerifyBackupDir(check_from, check_scratch);
   if (*rebuild) {
     return RebuildProjections(rebuild_dir.empty() ? options.data_dir
                                                   : rebuild_dir);

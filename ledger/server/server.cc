@@ -16,12 +16,14 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "ledger/domain/limits.h"
 #include "ledger/domain/rejection.h"
+#include "ledger/server/admin_service.h"
 #include "ledger/server/ledger_service.h"
 #include "ledger/store/sha256.h"
 #include "projections/all_projections.h"
@@ -247,7 +249,8 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
         "cannot create the data dir ", options.data_dir, ": ", ec.message()));
   }
   ::chmod(options.data_dir.c_str(), 0700);
-  auto log = EventLog::Open(options.data_dir);
+  auto log = EventLog::Open(options.data_dir, OpenMode::kReadWrite,
+                           options.env_for_testing.get());
   if (!log.ok()) return log.status();
   server->log_ = *std::move(log);
   server->directory_ = std::make_unique<PrincipalDirectory>();
@@ -301,6 +304,15 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
       server->log_.get(), server->directory_.get(), server->runner_.get(),
       &server->watch_, stream_options);
 
+  server->admin_service_ = std::make_unique<AdminServiceImpl>(
+      server->log_.get(), server->directory_.get(), options.data_dir,
+      options.backup_dir,
+      std::vector<std::string>{kNationalIdKeyFile},
+      options.writer.clock ? options.writer.clock
+                           : std::function<int64_t()>([] {
+                               return absl::ToUnixMicros(absl::Now());
+                             }));
+
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (tls) {
     grpc::SslServerCredentialsOptions ssl(
@@ -331,6 +343,7 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   builder.RegisterService(server->ledger_service_.get());
   builder.RegisterService(server->query_service_.get());
   builder.RegisterService(server->audit_service_.get());
+  builder.RegisterService(server->admin_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -2,8 +2,8 @@
 //
 //   EventLog (RocksDB) <- Writer (one thread) -> PrincipalDirectory
 //                                            -> ProjectionRunner (one thread)
-//   gRPC: LedgerService (callback), QueryService + AuditService (sync),
-//         grpc.health.v1 and server reflection.
+//   gRPC: LedgerService (callback), QueryService + AuditService +
+//         AdminService (sync), grpc.health.v1 and server reflection.
 //
 // Start-up: open the log, load the snapshot, replay the tail, catch the
 // projections up in the background, issue the first admin token if there is
@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/server.h"
+#include "rocksdb/env.h"
 #include "ledger/server/auth.h"
 #include "ledger/writer/log_watch.h"
 #include "ledger/writer/writer.h"
@@ -27,6 +28,7 @@ class ProjectionRunner;
 class LedgerServiceImpl;
 class QueryServiceImpl;
 class AuditServiceImpl;
+class AdminServiceImpl;
 
 struct ServerOptions {
   std::string data_dir = "./data";
@@ -39,6 +41,12 @@ struct ServerOptions {
   WriterOptions writer;
   // A live subscriber this many events behind is ended (it may resume).
   uint64_t subscriber_max_lag = 100000;
+  // Where AdminService.CreateBackup writes; empty: backups refused
+  // (FAILED_PRECONDITION / BACKUP_NOT_CONFIGURED).
+  std::string backup_dir;
+  // Test seam, never set by reliefd_main: the RocksDB environment of the
+  // ledger (an in-process test injects a failing file system with it).
+  std::shared_ptr<rocksdb::Env> env_for_testing;
 };
 
 // Drops every read model of the ledger in `data_dir` (which must not be in
@@ -83,6 +91,7 @@ class ReliefServer {
   std::unique_ptr<LedgerServiceImpl> ledger_service_;
   std::unique_ptr<QueryServiceImpl> query_service_;
   std::unique_ptr<AuditServiceImpl> audit_service_;
+  std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   std::string admin_token_path_;
   int port_ = 0;

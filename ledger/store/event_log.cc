@@ -32,11 +32,17 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   std::string message = absl::StrCat(what, ": ", status.ToString());
   if (status.IsNoSpace()) {
     return Reject(absl::StatusCode::kUnavailable, v1::STORAGE_ERROR,
-                  absl::StrCat(message, " (the disk is full)"));
+                  absl::StrCat("disk full: ", message,
+                               ". Free space on the data dir's file system "
+                               "and restart reliefd"));
   }
   if (status.IsCorruption()) return DataLoss(message);
   if (status.IsIOError()) {
-    return Reject(absl::StatusCode::kUnavailable, v1::STORAGE_ERROR, message);
+    return Reject(absl::StatusCode::kUnavailable, v1::STORAGE_ERROR,
+                  absl::StrCat("I/O error: ", message,
+                               ". Check the disk and the data dir's file "
+                               "system (kernel log, SMART, mount state), "
+                               "then restart reliefd"));
   }
   return Reject(absl::StatusCode::kInternal, v1::INTERNAL_ERROR, message);
 }
@@ -125,9 +131,10 @@ bool ChainVerifier::Check(absl::string_view key, absl::string_view value,
 }
 
 absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
-    const std::string& dir, OpenMode mode) {
+    const std::string& dir, OpenMode mode, rocksdb::Env* env) {
   const bool read_only = mode == OpenMode::kReadOnly;
   rocksdb::Options options;
+  if (env != nullptr) options.env = env;
   options.create_if_missing = !read_only;
   options.create_missing_column_families = !read_only;
   options.max_background_jobs = 2;

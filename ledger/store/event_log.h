@@ -94,8 +94,11 @@ class EventLog {
   // (for offline verification) never creates or changes anything and fails
   // if `dir` holds no ledger. Fails with a clear message if it is locked by
   // another process or is not a ledger.
+  // `env`, when not null, is the RocksDB environment to use (tests inject
+  // a failing file system through it); it must outlive the EventLog.
   static absl::StatusOr<std::unique_ptr<EventLog>> Open(
-      const std::string& dir, OpenMode mode = OpenMode::kReadWrite);
+      const std::string& dir, OpenMode mode = OpenMode::kReadWrite,
+      rocksdb::Env* env = nullptr);
   ~EventLog();
 
   rocksdb::DB* db() const { return db_.get(); }
@@ -146,7 +149,9 @@ class EventLog {
   absl::Status injected_failure_;
 };
 
-// Maps a RocksDB status to an absl::Status with context.
+// Maps a RocksDB status to an absl::Status with context. A full disk
+// (NoSpace) and other I/O errors are UNAVAILABLE / STORAGE_ERROR with a
+// message that says what an operator does; corruption is DATA_LOSS.
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what);
 
 }  // namespace relief

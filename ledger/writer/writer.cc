@@ -439,9 +439,10 @@ void Writer::ProcessGroup(std::vector<Submission>& group) {
         item.done(Unavailable(
             v1::WRITER_STOPPED,
             absl::StrCat("the write to disk failed (", written.message(),
-                         "); nothing of this request was stored, and the "
-                         "ledger accepts no writes until an operator "
-                         "restarts it")));
+                         "); this request was not acknowledged. Retry it "
+                         "with the same request id once reliefd has been "
+                         "restarted (a retry is applied at most once); the "
+                         "ledger accepts no writes until then")));
       }
       return;
     }
