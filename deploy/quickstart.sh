@@ -60,7 +60,15 @@ case "${1:-}" in
 
 reliefd is running on 127.0.0.1:50051 with its ledger in ./data
 (log: data/reliefd.log, stop: kill \$(cat data/reliefd.pid)).
-reliefctl uses the admin token in ./data/admin.token by default:
+reliefctl uses the admin token in ./data/admin.token by default.
+
+See it working in a minute (a made-up year of a city union: units,
+receipts, festival relief, education aid, small loans; on a fresh ledger
+only):
+
+  ./build/clients/reliefctl/reliefctl demo
+
+Or start by hand:
 
   ./build/clients/reliefctl/reliefctl status
   ./build/clients/reliefctl/reliefctl org add --code shandong --name-zh 山东省总工会 --name-en "Shandong Federation" --level province
