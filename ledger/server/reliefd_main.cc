@@ -103,6 +103,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
 
+  int64_t stall_timeout_seconds = options.writer_stall_timeout_millis / 1000;
+  app.add_option("--writer-stall-timeout-seconds", stall_timeout_seconds,
+                 "health says NOT_SERVING while commands wait and the writer "
+                 "has committed nothing for this long (SERVING again once it "
+                 "moves)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}));
+
   std::string verify_dir = "./data";
   CLI::App* verify = app.add_subcommand(
       "verify",
@@ -121,6 +129,7 @@ int main(int argc, char** argv) {
 
   if (*verify) return Verify(verify_dir);
   if (*rebuild) return RebuildProjections(rebuild_dir);
+  options.writer_stall_timeout_millis = stall_timeout_seconds * 1000;
 
   // Signals are taken by one thread with sigwait, never in a handler.
   sigset_t signals;
