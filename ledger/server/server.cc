@@ -398,10 +398,11 @@ void ReliefServer::WatchWriter() {
     stalled = now_stalled;
     if (stalled) {
       std::fprintf(stderr,
-                   "reliefd: WARNING writer stalled: %zu commands waiting and "
-                   "no group committed for over %lld ms; health is "
+                   "reliefd: WARNING writer stalled: %zu commands queued%s "
+                   "and no group committed for over %lld ms; health is "
                    "NOT_SERVING until it moves\n",
                    status.queue_depth_commands,
+                   status.busy ? ", a group in progress," : "",
                    static_cast<long long>(options_.writer_stall_timeout_millis));
     } else {
       std::fprintf(stderr, "reliefd: writer moving again; health SERVING "

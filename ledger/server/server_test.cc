@@ -4,6 +4,7 @@
 #include "ledger/server/server.h"
 
 #include <condition_variable>
+#include <functional>
 #include <cstdlib>
 #include <mutex>
 #include <fstream>
@@ -283,11 +284,6 @@ TEST_F(TlsTest, RequiresClientCertificateWhenAsked) {
   EXPECT_FALSE(Call((*server)->port(), false, token).ok());
 }
 
-}  // namespace
-}  // namespace relief
-
-namespace {
-
 // A server on loopback with the admin token, and the calls the health tests
 // make.
 struct TestServer {
@@ -350,8 +346,6 @@ struct TestServer {
   }
 };
 
-}  // namespace
-
 // The writer stuck inside a group (here: its clock blocks) while a command
 // waits: once the watchdog's clock passes the stall timeout, health says
 // NOT_SERVING and GetMetrics says writer_stalled; when the writer moves
@@ -382,12 +376,28 @@ TEST(ServerTest, StalledWriterTurnsHealthNotServingUntilItMoves) {
   *watchdog_now += 3600LL * 1'000'000;
   EXPECT_EQ(t.Health(), grpc::health::v1::HealthCheckResponse::SERVING);
 
+  auto open_gate = [gate] {
+    {
+      std::lock_guard<std::mutex> lock(gate->mu);
+      gate->closed = false;
+    }
+    gate->cv.notify_all();
+  };
   {
     std::lock_guard<std::mutex> lock(gate->mu);
     gate->closed = true;
   }
   grpc::Status stuck_status;
   std::thread stuck([&] { stuck_status = t.RegisterUnit("hn"); });
+  // Whatever fails below, the writer is let go and the caller joined.
+  struct Release {
+    std::function<void()> open;
+    std::thread* thread;
+    ~Release() {
+      open();
+      if (thread->joinable()) thread->join();
+    }
+  } release{open_gate, &stuck};
   ASSERT_TRUE(t.Await([&] {
     *watchdog_now += 31LL * 1'000'000;
     return t.Health() == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
@@ -397,11 +407,7 @@ TEST(ServerTest, StalledWriterTurnsHealthNotServingUntilItMoves) {
   EXPECT_FALSE(metrics.serving());
   EXPECT_FALSE(metrics.writer_failed());
 
-  {
-    std::lock_guard<std::mutex> lock(gate->mu);
-    gate->closed = false;
-  }
-  gate->cv.notify_all();
+  open_gate();
   stuck.join();
   EXPECT_TRUE(stuck_status.ok()) << stuck_status.error_message();
   ASSERT_TRUE(t.Await([&] {
@@ -445,3 +451,6 @@ TEST(ServerTest, FailedProjectionTurnsHealthNotServing) {
   EXPECT_FALSE(metrics.serving());
   EXPECT_EQ(metrics.projection_lag_events(), 1u);  // event 3 never applied
 }
+
+}  // namespace
+}  // namespace relief
