@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/server/ledger_service.h"
+#include "ledger/server/request_log.h"
 #include "ledger/store/event_log.h"
 #include "rocksdb/db.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -282,6 +283,33 @@ TEST_F(TlsTest, RequiresClientCertificateWhenAsked) {
   token.erase(token.find_last_not_of("\n") + 1);
   EXPECT_TRUE(Call((*server)->port(), true, token).ok());
   EXPECT_FALSE(Call((*server)->port(), false, token).ok());
+}
+
+// The request line: logfmt, absent values as "-", odd values quoted so a
+// principal's name cannot forge another field.
+TEST(ServerTest, RequestLineIsLogfmt) {
+  RequestRecord record;
+  record.method = "relief.v1.LedgerService/ReceiveFunds";
+  record.principal = "cai.wu";
+  record.code = 7;
+  record.reason = "ROLE_REQUIRED";
+  record.latency_micros = 1234;
+  record.peer = "ipv4:127.0.0.1:5000";
+  EXPECT_EQ(FormatRequestLine(record),
+            "rpc=relief.v1.LedgerService/ReceiveFunds principal=cai.wu "
+            "code=PERMISSION_DENIED reason=ROLE_REQUIRED latency_us=1234 "
+            "peer=ipv4:127.0.0.1:5000");
+  record.principal = "x code=OK \"y\"\n";
+  record.reason = "";
+  record.peer = "";
+  record.code = 0;
+  EXPECT_EQ(FormatRequestLine(record),
+            "rpc=relief.v1.LedgerService/ReceiveFunds "
+            "principal=\"x code=OK \\\"y\\\"\\x0a\" code=OK reason=- "
+            "latency_us=1234 peer=-");
+  record.principal = "王芳";  // UTF-8 stays as it is
+  EXPECT_NE(FormatRequestLine(record).find(" principal=王芳 "),
+            std::string::npos);
 }
 
 // A server on loopback with the admin token, and the calls the health tests
