@@ -103,8 +103,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
 
-  int64_t stall_timeout_seconds = options.writer_stall_timeout_millis / 1000;
-  app.add_option("--writer-stall-timeout-seconds", stall_timeout_seconds,
+  app.add_option("--writer-stall-timeout-seconds",
+                 options.writer_stall_timeout_seconds,
                  "health says NOT_SERVING while commands wait and the writer "
                  "has committed nothing for this long (SERVING again once it "
                  "moves)")
@@ -129,7 +129,6 @@ int main(int argc, char** argv) {
 
   if (*verify) return Verify(verify_dir);
   if (*rebuild) return RebuildProjections(rebuild_dir);
-  options.writer_stall_timeout_millis = stall_timeout_seconds * 1000;
 
   // Signals are taken by one thread with sigwait, never in a handler.
   sigset_t signals;

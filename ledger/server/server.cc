@@ -386,7 +386,7 @@ void ReliefServer::WatchWriter() {
           .count();
     };
   }
-  StallDetector detector(options_.writer_stall_timeout_millis * 1000);
+  StallDetector detector(options_.writer_stall_timeout_seconds * 1'000'000);
   bool stalled = false;
   while (!stop_watchdog_.WaitForNotificationWithTimeout(
       absl::Milliseconds(options_.watchdog_interval_millis))) {
@@ -399,11 +399,11 @@ void ReliefServer::WatchWriter() {
     if (stalled) {
       std::fprintf(stderr,
                    "reliefd: WARNING writer stalled: %zu commands queued%s "
-                   "and no group committed for over %lld ms; health is "
+                   "and no group committed for over %lld s; health is "
                    "NOT_SERVING until it moves\n",
                    status.queue_depth_commands,
                    status.busy ? ", a group in progress," : "",
-                   static_cast<long long>(options_.writer_stall_timeout_millis));
+                   static_cast<long long>(options_.writer_stall_timeout_seconds));
     } else {
       std::fprintf(stderr, "reliefd: writer moving again; health SERVING "
                            "unless something else is wrong\n");

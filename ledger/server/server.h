@@ -46,7 +46,7 @@ struct ServerOptions {
   // Health says NOT_SERVING while work waits for the writer (queued or in a
   // group) and no group has been committed for this long; SERVING again
   // once one is.
-  int64_t writer_stall_timeout_millis = 30000;
+  int64_t writer_stall_timeout_seconds = 30;
   // How often the watchdog looks at the writer.
   int64_t watchdog_interval_millis = 1000;
   // Monotonic microseconds for the watchdog (default: steady clock). Tests

@@ -393,7 +393,7 @@ TEST(ServerTest, StalledWriterTurnsHealthNotServingUntilItMoves) {
     gate->cv.wait(lock, [&] { return !gate->closed; });
     return absl::ToUnixMicros(absl::Now());
   };
-  options.writer_stall_timeout_millis = 30'000;
+  options.writer_stall_timeout_seconds = 30;
   options.watchdog_interval_millis = 2;
   options.watchdog_clock = [watchdog_now] { return watchdog_now->load(); };
   TestServer t = TestServer::Start(options);
