@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev libssl-dev
-  libcli11-dev openssl
+  libcli11-dev libspdlog-dev openssl
   python3 python3-grpcio python3-protobuf)  # clients/python and its tests
 JOBS=$(nproc)
 

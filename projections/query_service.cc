@@ -693,6 +693,50 @@ grpc::Status QueryServiceImpl::GetStatus(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status QueryServiceImpl::GetMetrics(grpc::ServerContext* context,
+                                          const v1::GetMetricsRequest* request,
+                                          v1::GetMetricsResponse* response) {
+  auto principal = directory_->Authenticate(*context);
+  if (!principal.ok()) return ToGrpcStatus(principal.status(), context);
+  if (auto s = PrincipalDirectory::Require(
+          *principal, {v1::ROLE_ADMIN, v1::ROLE_AUDITOR, v1::ROLE_SERVICE},
+          "read the server's metrics");
+      !s.ok()) {
+    return ToGrpcStatus(s, context);
+  }
+  if (metrics_ != nullptr) metrics_->ToProto(response);
+  const WriterStatus status = writer_->Status();
+  const WriterMetrics writer = writer_->Metrics();
+  HistogramToProto(writer.group_commands,
+                   response->mutable_writer_group_commands());
+  HistogramToProto(writer.write_micros,
+                   response->mutable_writer_write_micros());
+  response->set_writer_groups_committed(status.groups_committed);
+  response->set_events_appended(writer.events_appended);
+  response->set_snapshots_written(writer.snapshots_written);
+  response->set_queue_depth(
+      static_cast<uint32_t>(status.queue_depth_commands));
+  response->set_queue_depth_max(
+      static_cast<uint32_t>(status.queue_max_commands));
+  response->set_queue_capacity(
+      static_cast<uint32_t>(status.queue_capacity_commands));
+  response->set_head_sequence(status.head.sequence);
+  uint64_t largest_lag = 0;
+  for (const auto& c : runner_->checkpoints()) {
+    v1::ProjectionLag* p = response->add_projections();
+    p->set_name(c.name);
+    p->set_checkpoint_sequence(c.sequence);
+    const uint64_t lag =
+        status.head.sequence > c.sequence ? status.head.sequence - c.sequence
+                                          : 0;
+    p->set_lag_events(lag);
+    largest_lag = std::max(largest_lag, lag);
+  }
+  response->set_projection_lag_events(largest_lag);
+  response->set_server_time_unix_micros(absl::ToUnixMicros(absl::Now()));
+  return grpc::Status::OK;
+}
+
 grpc::Status AuditServiceImpl::ListEvents(grpc::ServerContext* context,
                                           const v1::ListEventsRequest* request,
                                           v1::ListEventsResponse* response) {

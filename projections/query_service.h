@@ -9,6 +9,7 @@
 
 #include <atomic>
 
+#include "ledger/observe/metrics.h"
 #include "ledger/server/auth.h"
 #include "ledger/store/event_log.h"
 #include "ledger/writer/log_watch.h"
@@ -93,6 +94,13 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   grpc::Status GetStatus(grpc::ServerContext* context,
                          const v1::GetStatusRequest* request,
                          v1::GetStatusResponse* response) override;
+  grpc::Status GetMetrics(grpc::ServerContext* context,
+                          const v1::GetMetricsRequest* request,
+                          v1::GetMetricsResponse* response) override;
+
+  // What GetMetrics reports besides the writer's and the projections' own
+  // figures. REQUIRES: before the server starts; outlives the service.
+  void set_metrics(const Metrics* metrics) { metrics_ = metrics; }
 
  private:
   // The unit (NOT_FOUND if unknown) and, with `subtree`, every unit below.
@@ -114,6 +122,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
   const EventLog* const log_;
   ProjectionRunner* const runner_;
   const Writer* const writer_;
+  const Metrics* metrics_ = nullptr;
   const PrincipalDirectory* const directory_;
   const std::string national_id_key_;
   OrgUnitsView org_units_;

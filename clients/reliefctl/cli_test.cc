@@ -36,6 +36,7 @@ struct Seen {
   std::vector<relief::v1::ListOrgUnitsRequest> list_requests;
   std::vector<relief::v1::ListEventsRequest> events_requests;
   int ledger_calls = 0;  // every LedgerService call
+  bool deny_metrics = false;  // GetMetrics says PERMISSION_DENIED
   relief::v1::ReceiveFundsRequest receive_request;
   relief::v1::AllocateFundsRequest allocate_request;
   relief::v1::ReverseEventRequest reverse_request;
@@ -179,6 +180,59 @@ class FakeQuery final : public relief::v1::QueryService::Service {
     auto* projection = response->add_projections();
     projection->set_name("org_units");
     projection->set_checkpoint_sequence(41);
+    return Status::OK;
+  }
+
+  Status GetMetrics(ServerContext* context, const relief::v1::GetMetricsRequest*,
+                    relief::v1::GetMetricsResponse* response) override {
+    Record(seen_, context);
+    {
+      std::lock_guard<std::mutex> lock(seen_->mu);
+      if (seen_->deny_metrics) {
+        return Reject(context, StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED",
+                      "'cai.wu' may not read the server's metrics");
+      }
+    }
+    response->set_serving(false);
+    response->set_writer_stalled(true);
+    response->set_events_appended(42);
+    response->set_writer_groups_committed(17);
+    response->set_queue_depth(3);
+    response->set_queue_depth_max(250);
+    response->set_queue_capacity(4096);
+    response->set_projection_lag_events(1);
+    response->set_snapshots_written(2);
+    auto* groups = response->mutable_writer_group_commands();
+    groups->set_count(17);
+    groups->set_p50(2);
+    groups->set_p99(16);
+    groups->set_max(11);
+    auto* writes = response->mutable_writer_write_micros();
+    writes->set_count(17);
+    writes->set_p50(2500);
+    writes->set_p99(25000);
+    writes->set_max(31234);
+    auto* receive = response->add_commands();
+    receive->set_method("relief.v1.LedgerService/ReceiveFunds");
+    receive->set_count(4);
+    auto* ok = receive->add_results();
+    ok->set_code("OK");
+    ok->set_count(2);
+    auto* denied = receive->add_results();
+    denied->set_code("PERMISSION_DENIED");
+    denied->set_count(2);
+    receive->mutable_latency_micros()->set_p50(1000);
+    receive->mutable_latency_micros()->set_p99(5000);
+    receive->mutable_latency_micros()->set_max(4321);
+    auto* summary = response->add_queries();
+    summary->set_method("relief.v1.QueryService/GetFundSummary");
+    summary->set_count(3);
+    auto* ok3 = summary->add_results();
+    ok3->set_code("OK");
+    ok3->set_count(3);
+    summary->mutable_latency_micros()->set_p50(250);
+    summary->mutable_latency_micros()->set_p99(250);
+    summary->mutable_latency_micros()->set_max(180);
     return Status::OK;
   }
 
@@ -760,6 +814,49 @@ TEST_F(CliTest, StatusShowsHeadAndProjections) {
   EXPECT_NE(out.find("queue              3 / 4096"), std::string::npos);
   EXPECT_NE(out.find("admin (roles: admin)"), std::string::npos);
   EXPECT_NE(out.find("org_units"), std::string::npos);
+  // Then the metrics: health and why, writer figures, one row per RPC.
+  EXPECT_NE(out.find("health             NOT_SERVING (the writer is stalled)"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("events appended    42 since start, in 17 group commits"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("commands / group   p50 <= 2, p99 <= 16, max 11"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("write + fsync      p50 <= 2.50 ms, p99 <= 25 ms, max 31 "
+                     "ms (17 synced writes)"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("queue now / max    3 / 250 of 4096"), std::string::npos);
+  EXPECT_NE(out.find("projection lag     1 events (largest)"),
+            std::string::npos);
+  const std::regex receive(
+      "command +ReceiveFunds +4 +2 +PERMISSION_DENIED 2 +1\\.00 +5\\.00 "
+      "+4\\.32");
+  EXPECT_TRUE(std::regex_search(out, receive)) << out;
+  const std::regex summary(
+      "query +GetFundSummary +3 +3 +- +0\\.25 +0\\.25 +0\\.18");
+  EXPECT_TRUE(std::regex_search(out, summary)) << out;
+
+  // JSON Lines: the status, then the metrics.
+  EXPECT_EQ(Run({"--json", "status"}), 0) << err_.str();
+  ASSERT_EQ(OutLines().size(), 2u) << out_.str();
+  EXPECT_NE(OutLines()[0].find("\"head_sequence\":\"42\""), std::string::npos);
+  EXPECT_NE(OutLines()[1].find("\"writer_stalled\":true"), std::string::npos);
+}
+
+// A principal without a metrics role still gets the status, and a note.
+TEST_F(CliTest, StatusWithoutMetricsRoleShowsANote) {
+  {
+    std::lock_guard<std::mutex> lock(seen_.mu);
+    seen_.deny_metrics = true;
+  }
+  EXPECT_EQ(Run({"status"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("head sequence      42"), std::string::npos);
+  EXPECT_NE(out_.str().find("metrics: not shown (they need the role admin, "
+                            "auditor or service)"),
+            std::string::npos)
+      << out_.str();
+  EXPECT_EQ(out_.str().find("health"), std::string::npos);
+  EXPECT_EQ(Run({"--json", "status"}), 0) << err_.str();
+  EXPECT_EQ(OutLines().size(), 1u);
 }
 
 TEST_F(CliTest, EventsTailPrintsOldestToNewest) {

@@ -90,6 +90,20 @@ absl::StatusOr<Principal> PrincipalDirectory::Authenticate(
   return Principal{found->second.name, found->second.roles};
 }
 
+std::string PrincipalDirectory::NameOfBearer(
+    absl::string_view authorization) const {
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (!absl::StartsWithIgnoreCase(authorization, kBearer) ||
+      authorization.size() == kBearer.size()) {
+    return "";
+  }
+  std::string hash = TokenHash(authorization.substr(kBearer.size()));
+  absl::MutexLock lock(&mu_);
+  auto found = by_token_hash_.find(hash);
+  if (found == by_token_hash_.end() || found->second.revoked) return "";
+  return found->second.name;
+}
+
 absl::Status PrincipalDirectory::Require(const Principal& principal,
                                          std::initializer_list<v1::Role> any_of,
                                          absl::string_view what) {

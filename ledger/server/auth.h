@@ -48,6 +48,10 @@ class PrincipalDirectory {
   // live token.
   absl::StatusOr<Principal> Authenticate(
       const grpc::ServerContextBase& context) const;
+  // The principal named by an "authorization" metadata value ("Bearer
+  // <token>"), or "" when it names none (missing, malformed, unknown or
+  // revoked). For the request log: never returns or keeps the token.
+  std::string NameOfBearer(absl::string_view authorization) const;
   // PERMISSION_DENIED (ROLE_REQUIRED) unless the principal holds one of them.
   static absl::Status Require(const Principal& principal,
                               std::initializer_list<v1::Role> any_of,

@@ -168,6 +168,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
 
+  app.add_option("--writer-stall-timeout-seconds",
+                 options.writer_stall_timeout_seconds,
+                 "health says NOT_SERVING while commands wait and the writer "
+                 "has committed nothing for this long (SERVING again once it "
+                 "moves)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}));
+
   app.add_option("--backup-dir", options.backup_dir,
                  "directory where AdminService.CreateBackup (reliefctl "
                  "backup create) writes backups, one subdirectory each; "

@@ -25,6 +25,7 @@
 #include "ledger/domain/rejection.h"
 #include "ledger/server/admin_service.h"
 #include "ledger/server/ledger_service.h"
+#include "ledger/server/request_log.h"
 #include "ledger/store/sha256.h"
 #include "projections/all_projections.h"
 #include "projections/dossiers_projection.h"
@@ -107,14 +108,58 @@ bool IsLoopbackAddress(const std::string& host_port) {
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
+// What grpc.health.v1 says: SERVING once started, unless the writer failed
+// or a projection stopped (both for good), the writer is stalled (until it
+// moves again), or the server is shutting down. Mirrored into Metrics.
+class ReliefServer::Health {
+ public:
+  explicit Health(Metrics* metrics) : metrics_(metrics) {}
+  void set_server(grpc::Server* server) { Set([&] { server_ = server; }); }
+  void SetStarted() { Set([&] { started_ = true; }); }
+  void SetWriterFailed() {
+    metrics_->set_writer_failed(true);
+    Set([&] { writer_failed_ = true; });
+  }
+  void SetProjectionsFailed() {
+    metrics_->set_projections_failed(true);
+    Set([&] { projections_failed_ = true; });
+  }
+  void SetStalled(bool stalled) {
+    metrics_->set_writer_stalled(stalled);
+    Set([&] { stalled_ = stalled; });
+  }
+  void SetShuttingDown() { Set([&] { shutting_down_ = true; }); }
+
+ private:
+  template <typename F>
+  void Set(F change) {
+    absl::MutexLock lock(&mu_);
+    change();
+    const bool serving = started_ && !writer_failed_ && !projections_failed_ &&
+                         !stalled_ && !shutting_down_;
+    metrics_->set_serving(serving);
+    if (server_ != nullptr && server_->GetHealthCheckService() != nullptr) {
+      server_->GetHealthCheckService()->SetServingStatus(serving);
+    }
+  }
+
+  Metrics* const metrics_;
+  absl::Mutex mu_;
+  grpc::Server* server_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool writer_failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool projections_failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool stalled_ ABSL_GUARDED_BY(mu_) = false;
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // Fans the writer's news out to the directory, the projections and health.
 class ReliefServer::Listener : public CommitListener {
  public:
   Listener(PrincipalDirectory* directory, ProjectionRunner* runner,
-           LogWatch* watch)
-      : directory_(directory), runner_(runner), watch_(watch) {}
-  // Health turns NOT_SERVING for good: the writer or the read models failed.
-  void MarkNotServing() { OnWriterFailed(absl::OkStatus()); }
+           LogWatch* watch, Health* health)
+      : directory_(directory), runner_(runner), watch_(watch),
+        health_(health) {}
   void OnCommitted(const State& state, const LogHead& head,
                    const std::vector<v1::EventEnvelope>& envelopes) override {
     if (envelopes.empty()) {
@@ -126,25 +171,17 @@ class ReliefServer::Listener : public CommitListener {
     runner_->Notify(head.sequence);
     watch_->Publish(head.sequence);
   }
+  // Health turns NOT_SERVING for good.
   void OnWriterFailed(const absl::Status& error) override {
-    grpc::Server* server = server_.load();
-    if (server != nullptr && server->GetHealthCheckService() != nullptr) {
-      server->GetHealthCheckService()->SetServingStatus(false);
-    }
-    failed_ = true;
+    health_->SetWriterFailed();
   }
   size_t dossiers_at_start() const { return dossiers_at_start_; }
-  void set_server(grpc::Server* server) {
-    server_ = server;
-    if (failed_) OnWriterFailed(absl::OkStatus());
-  }
 
  private:
   PrincipalDirectory* directory_;
   ProjectionRunner* runner_;
   LogWatch* watch_;
-  std::atomic<grpc::Server*> server_{nullptr};
-  std::atomic<bool> failed_{false};
+  Health* health_;
   size_t dossiers_at_start_ = 0;
 };
 
@@ -242,6 +279,9 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
 
   std::unique_ptr<ReliefServer> server(new ReliefServer());
   server->options_ = options;
+  server->metrics_ =
+      std::make_unique<Metrics>(absl::ToUnixMicros(absl::Now()));
+  server->health_ = std::make_unique<Health>(server->metrics_.get());
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
@@ -256,12 +296,12 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   server->directory_ = std::make_unique<PrincipalDirectory>();
   server->runner_ = std::make_unique<ProjectionRunner>(server->log_.get(),
                                                        AllProjections());
-  server->listener_ = std::make_unique<Listener>(server->directory_.get(),
-                                                 server->runner_.get(),
-                                                 &server->watch_);
+  server->listener_ = std::make_unique<Listener>(
+      server->directory_.get(), server->runner_.get(), &server->watch_,
+      server->health_.get());
   server->runner_->set_on_failure(
-      [listener = server->listener_.get()](const absl::Status&) {
-        listener->MarkNotServing();
+      [health = server->health_.get()](const absl::Status&) {
+        health->SetProjectionsFailed();
       });
   if (auto s = server->runner_->Start(); !s.ok()) return s;
   auto writer = Writer::Start(server->log_.get(), options.writer,
@@ -298,6 +338,7 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   server->query_service_ = std::make_unique<QueryServiceImpl>(
       server->log_.get(), server->runner_.get(), server->writer_.get(),
       server->directory_.get(), *id_key);
+  server->query_service_->set_metrics(server->metrics_.get());
   AuditStreamOptions stream_options;
   stream_options.subscriber_max_lag = options.subscriber_max_lag;
   server->audit_service_ = std::make_unique<AuditServiceImpl>(
@@ -344,16 +385,22 @@ absl::StatusOr<std::unique_ptr<ReliefServer>> ReliefServer::Start(
   builder.RegisterService(server->query_service_.get());
   builder.RegisterService(server->audit_service_.get());
   builder.RegisterService(server->admin_service_.get());
+  // Every call of every service: one request-log line, counted per method.
+  std::vector<std::unique_ptr<
+      grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(NewRequestObserverFactory(server->directory_.get(),
+                                                   server->metrics_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", options.listen,
         " (is another process using the port? is the address valid?)"));
   }
-  server->listener_->set_server(server->server_.get());
-  if (server->writer_->Status().phase == WriterStatus::Phase::kRunning) {
-    server->server_->GetHealthCheckService()->SetServingStatus(true);
-  }
+  server->health_->set_server(server->server_.get());
+  server->health_->SetStarted();
+  server->watchdog_ = std::thread([s = server.get()] { s->WatchWriter(); });
   if (!options.port_file.empty()) {
     if (auto s = WriteFileAtomically(options.port_file,
                                      absl::StrCat(server->port_, "\n"), 0644);
@@ -388,14 +435,49 @@ absl::Status ReliefServer::BootstrapAdmin() {
   return absl::OkStatus();
 }
 
+void ReliefServer::WatchWriter() {
+  std::function<int64_t()> clock = options_.watchdog_clock;
+  if (!clock) {
+    clock = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  StallDetector detector(options_.writer_stall_timeout_seconds * 1'000'000);
+  bool stalled = false;
+  while (!stop_watchdog_.WaitForNotificationWithTimeout(
+      absl::Milliseconds(options_.watchdog_interval_millis))) {
+    const WriterStatus status = writer_->Status();
+    const bool now_stalled = detector.Observe(
+        clock(), status.groups_committed,
+        status.queue_depth_commands > 0 || status.busy);
+    if (now_stalled == stalled) continue;
+    stalled = now_stalled;
+    if (stalled) {
+      std::fprintf(stderr,
+                   "reliefd: WARNING writer stalled: %zu commands queued%s "
+                   "and no group committed for over %lld s; health is "
+                   "NOT_SERVING until it moves\n",
+                   status.queue_depth_commands,
+                   status.busy ? ", a group in progress," : "",
+                   static_cast<long long>(options_.writer_stall_timeout_seconds));
+    } else {
+      std::fprintf(stderr, "reliefd: writer moving again; health SERVING "
+                           "unless something else is wrong\n");
+    }
+    health_->SetStalled(stalled);
+  }
+}
+
 void ReliefServer::Wait() { server_->Wait(); }
 
 void ReliefServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  if (server_ != nullptr && server_->GetHealthCheckService() != nullptr) {
-    server_->GetHealthCheckService()->SetServingStatus(false);
-  }
+  if (health_ != nullptr) health_->SetShuttingDown();
+  stop_watchdog_.Notify();
+  if (watchdog_.joinable()) watchdog_.join();
   // Finish every accepted command (their replies go out), then the server.
   if (writer_ != nullptr) writer_->Stop();
   // Subscribers end now (UNAVAILABLE, resume) instead of holding the

@@ -12,15 +12,19 @@
 #ifndef RELIEF_LEDGER_SERVER_SERVER_H_
 #define RELIEF_LEDGER_SERVER_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/server.h"
-#include "rocksdb/env.h"
+#include "ledger/observe/metrics.h"
 #include "ledger/server/auth.h"
 #include "ledger/writer/log_watch.h"
 #include "ledger/writer/writer.h"
+#include "rocksdb/env.h"
 
 namespace relief {
 
@@ -47,6 +51,15 @@ struct ServerOptions {
   // Test seam, never set by reliefd_main: the RocksDB environment of the
   // ledger (an in-process test injects a failing file system with it).
   std::shared_ptr<rocksdb::Env> env_for_testing;
+  // Health says NOT_SERVING while work waits for the writer (queued or in a
+  // group) and no group has been committed for this long; SERVING again
+  // once one is.
+  int64_t writer_stall_timeout_seconds = 30;
+  // How often the watchdog looks at the writer.
+  int64_t watchdog_interval_millis = 1000;
+  // Monotonic microseconds for the watchdog (default: steady clock). Tests
+  // pass a fake one.
+  std::function<int64_t()> watchdog_clock;
 };
 
 // Drops every read model of the ledger in `data_dir` (which must not be in
@@ -78,10 +91,15 @@ class ReliefServer {
 
  private:
   class Listener;
+  class Health;
   ReliefServer() = default;
   absl::Status BootstrapAdmin();
+  // The watchdog thread: marks the writer stalled (and back) in health.
+  void WatchWriter();
 
   ServerOptions options_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<Health> health_;
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<PrincipalDirectory> directory_;
   std::unique_ptr<ProjectionRunner> runner_;
@@ -93,6 +111,8 @@ class ReliefServer {
   std::unique_ptr<AuditServiceImpl> audit_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
+  absl::Notification stop_watchdog_;
+  std::thread watchdog_;
   std::string admin_token_path_;
   int port_ = 0;
   bool shut_down_ = false;

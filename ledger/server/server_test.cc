@@ -4,11 +4,13 @@
 #include "ledger/server/server.h"
 
 #include <condition_variable>
+#include <functional>
 #include <cstdlib>
 #include <mutex>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -16,6 +18,9 @@
 #include "gtest/gtest.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/server/ledger_service.h"
+#include "ledger/server/request_log.h"
+#include "ledger/store/event_log.h"
+#include "rocksdb/db.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "relief/v1/ledger_service.grpc.pb.h"
 #include "relief/v1/query_service.grpc.pb.h"
@@ -278,6 +283,201 @@ TEST_F(TlsTest, RequiresClientCertificateWhenAsked) {
   token.erase(token.find_last_not_of("\n") + 1);
   EXPECT_TRUE(Call((*server)->port(), true, token).ok());
   EXPECT_FALSE(Call((*server)->port(), false, token).ok());
+}
+
+// The request line: logfmt, absent values as "-", odd values quoted so a
+// principal's name cannot forge another field.
+TEST(ServerTest, RequestLineIsLogfmt) {
+  RequestRecord record;
+  record.method = "relief.v1.LedgerService/ReceiveFunds";
+  record.principal = "cai.wu";
+  record.code = 7;
+  record.reason = "ROLE_REQUIRED";
+  record.latency_micros = 1234;
+  record.peer = "ipv4:127.0.0.1:5000";
+  EXPECT_EQ(FormatRequestLine(record),
+            "rpc=relief.v1.LedgerService/ReceiveFunds principal=cai.wu "
+            "code=PERMISSION_DENIED reason=ROLE_REQUIRED latency_us=1234 "
+            "peer=ipv4:127.0.0.1:5000");
+  record.principal = "x code=OK \"y\"\n";
+  record.reason = "";
+  record.peer = "";
+  record.code = 0;
+  EXPECT_EQ(FormatRequestLine(record),
+            "rpc=relief.v1.LedgerService/ReceiveFunds "
+            "principal=\"x code=OK \\\"y\\\"\\x0a\" code=OK reason=- "
+            "latency_us=1234 peer=-");
+  record.principal = "王芳";  // UTF-8 stays as it is
+  EXPECT_NE(FormatRequestLine(record).find(" principal=王芳 "),
+            std::string::npos);
+}
+
+// A server on loopback with the admin token, and the calls the health tests
+// make.
+struct TestServer {
+  std::unique_ptr<ReliefServer> server;
+  std::string token;
+  std::shared_ptr<grpc::Channel> channel;
+
+  static TestServer Start(ServerOptions options) {
+    options.data_dir = TempDir();
+    options.listen = "127.0.0.1:0";
+    auto started = ReliefServer::Start(options);
+    EXPECT_TRUE(started.ok()) << started.status();
+    TestServer t;
+    if (!started.ok()) return t;
+    t.server = *std::move(started);
+    t.token = Slurp(t.server->admin_token_path());
+    t.token.erase(t.token.find_last_not_of("\n") + 1);
+    t.channel = grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(t.server->port()),
+        grpc::InsecureChannelCredentials());
+    return t;
+  }
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health() {
+    auto stub = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckResponse response;
+    EXPECT_TRUE(stub->Check(&context, {}, &response).ok());
+    return response.status();
+  }
+  grpc::Status RegisterUnit(const std::string& code) {
+    auto stub = v1::LedgerService::NewStub(channel);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::RegisterOrgUnitRequest request;
+    request.set_request_id("r-" + code);
+    request.set_code(code);
+    request.set_name_zh("省总工会");
+    request.set_level(v1::ORG_LEVEL_PROVINCE);
+    v1::RegisterOrgUnitResponse response;
+    return stub->RegisterOrgUnit(&context, request, &response);
+  }
+  v1::GetMetricsResponse Metrics() {
+    auto stub = v1::QueryService::NewStub(channel);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    v1::GetMetricsResponse response;
+    EXPECT_TRUE(stub->GetMetrics(&context, {}, &response).ok());
+    return response;
+  }
+  // Polls (never sleeps for time to pass) until `done` or 20 s.
+  template <typename F>
+  bool Await(F done) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+};
+
+// The writer stuck inside a group (here: its clock blocks) while a command
+// waits: once the watchdog's clock passes the stall timeout, health says
+// NOT_SERVING and GetMetrics says writer_stalled; when the writer moves
+// again, SERVING. The watchdog's clock is the test's.
+TEST(ServerTest, StalledWriterTurnsHealthNotServingUntilItMoves) {
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool closed = false;
+  };
+  auto gate = std::make_shared<Gate>();
+  auto watchdog_now = std::make_shared<std::atomic<int64_t>>(1'000'000);
+  ServerOptions options;
+  options.writer.tick_millis = 3'600'000;  // no idle ticks during the test
+  options.writer.clock = [gate] {
+    std::unique_lock<std::mutex> lock(gate->mu);
+    gate->cv.wait(lock, [&] { return !gate->closed; });
+    return absl::ToUnixMicros(absl::Now());
+  };
+  options.writer_stall_timeout_seconds = 30;
+  options.watchdog_interval_millis = 2;
+  options.watchdog_clock = [watchdog_now] { return watchdog_now->load(); };
+  TestServer t = TestServer::Start(options);
+  ASSERT_NE(t.server, nullptr);
+  EXPECT_EQ(t.Health(), grpc::health::v1::HealthCheckResponse::SERVING);
+  ASSERT_TRUE(t.RegisterUnit("sd").ok());
+  // Idle for an hour of the watchdog's time: nothing waits, still serving.
+  *watchdog_now += 3600LL * 1'000'000;
+  EXPECT_EQ(t.Health(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  auto open_gate = [gate] {
+    {
+      std::lock_guard<std::mutex> lock(gate->mu);
+      gate->closed = false;
+    }
+    gate->cv.notify_all();
+  };
+  {
+    std::lock_guard<std::mutex> lock(gate->mu);
+    gate->closed = true;
+  }
+  grpc::Status stuck_status;
+  std::thread stuck([&] { stuck_status = t.RegisterUnit("hn"); });
+  // Whatever fails below, the writer is let go and the caller joined.
+  struct Release {
+    std::function<void()> open;
+    std::thread* thread;
+    ~Release() {
+      open();
+      if (thread->joinable()) thread->join();
+    }
+  } release{open_gate, &stuck};
+  ASSERT_TRUE(t.Await([&] {
+    *watchdog_now += 31LL * 1'000'000;
+    return t.Health() == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }));
+  v1::GetMetricsResponse metrics = t.Metrics();
+  EXPECT_TRUE(metrics.writer_stalled());
+  EXPECT_FALSE(metrics.serving());
+  EXPECT_FALSE(metrics.writer_failed());
+
+  open_gate();
+  stuck.join();
+  EXPECT_TRUE(stuck_status.ok()) << stuck_status.error_message();
+  ASSERT_TRUE(t.Await([&] {
+    return t.Health() == grpc::health::v1::HealthCheckResponse::SERVING;
+  }));
+  metrics = t.Metrics();
+  EXPECT_FALSE(metrics.writer_stalled());
+  EXPECT_TRUE(metrics.serving());
+  EXPECT_EQ(metrics.head_sequence(), 3u);  // admin token, sd, hn
+}
+
+// A projection that cannot apply (the stored hash its next event chains to
+// was altered) stops the read side: health NOT_SERVING for good.
+TEST(ServerTest, FailedProjectionTurnsHealthNotServing) {
+  TestServer t = TestServer::Start(ServerOptions());
+  ASSERT_NE(t.server, nullptr);
+  ASSERT_TRUE(t.RegisterUnit("sd").ok());
+  ASSERT_TRUE(t.Await([&] {
+    v1::GetMetricsResponse m = t.Metrics();
+    return m.projections_size() > 0 && m.projection_lag_events() == 0;
+  }));
+  EXPECT_EQ(t.Health(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  EventLog* log = t.server->event_log_for_testing();
+  std::string value;
+  ASSERT_TRUE(log->db()
+                  ->Get(rocksdb::ReadOptions(), log->events(),
+                        EncodeSequenceKey(2), &value)
+                  .ok());
+  value[0] = static_cast<char>(value[0] ^ 0x01);  // the stored hash
+  ASSERT_TRUE(log->db()
+                  ->Put(rocksdb::WriteOptions(), log->events(),
+                        EncodeSequenceKey(2), value)
+                  .ok());
+  ASSERT_TRUE(t.RegisterUnit("hn").ok());
+  ASSERT_TRUE(t.Await([&] {
+    return t.Health() == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }));
+  v1::GetMetricsResponse metrics = t.Metrics();
+  EXPECT_TRUE(metrics.projections_failed());
+  EXPECT_FALSE(metrics.serving());
+  EXPECT_EQ(metrics.projection_lag_events(), 1u);  // event 3 never applied
 }
 
 }  // namespace

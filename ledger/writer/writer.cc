@@ -160,6 +160,7 @@ absl::Status Writer::Submit(Submission submission) {
                      "the same request id"));
   }
   queue_commands_ += n;
+  queue_max_commands_ = std::max(queue_max_commands_, queue_commands_);
   queue_.push_back(std::move(submission));
   return absl::OkStatus();
 }
@@ -197,8 +198,20 @@ WriterStatus Writer::Status() const {
   status.snapshot_sequence = published_snapshot_;
   status.queue_depth_commands = queue_commands_;
   status.queue_capacity_commands = options_.queue_capacity_commands;
+  status.queue_max_commands = queue_max_commands_;
   status.groups_committed = groups_committed_;
+  status.busy = busy_;
   return status;
+}
+
+WriterMetrics Writer::Metrics() const {
+  WriterMetrics metrics;
+  metrics.group_commands = group_commands_.Snapshot();
+  metrics.write_micros = write_micros_.Snapshot();
+  metrics.events_appended = events_appended_.load(std::memory_order_relaxed);
+  metrics.snapshots_written =
+      snapshots_written_.load(std::memory_order_relaxed);
+  return metrics;
 }
 
 void Writer::Run() {
@@ -235,11 +248,14 @@ void Writer::Run() {
       if (stop_requested_ && phase_ == WriterStatus::Phase::kRunning) {
         phase_ = WriterStatus::Phase::kStopping;
       }
+      busy_ = true;
+      if (commands > 0) group_commands_.Observe(commands);
     }
     ProcessGroup(group);
     bool failed;
     {
       absl::MutexLock lock(&mu_);
+      busy_ = false;
       failed = phase_ == WriterStatus::Phase::kFailed;
     }
     if (!failed &&
@@ -421,7 +437,12 @@ void Writer::ProcessGroup(std::vector<Submission>& group) {
   }
 
   if (batch.Count() > 0) {
+    const auto write_start = std::chrono::steady_clock::now();
     absl::Status written = log_->Write(&batch, /*sync=*/true);
+    write_micros_.Observe(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - write_start)
+            .count()));
     if (!written.ok()) {
       // Nothing of this group may count: the disk may hold none of it.
       state_.RollbackTo(0);
@@ -451,6 +472,7 @@ void Writer::ProcessGroup(std::vector<Submission>& group) {
     head_.sequence = sequence;
     head_.hash = previous_hash;
     head_.recorded_at_unix_micros = now;
+    events_appended_.fetch_add(envelopes.size(), std::memory_order_relaxed);
   }
   state_.ForgetUndo();
   {
@@ -481,6 +503,7 @@ void Writer::WriteSnapshot() {
     return;
   }
   snapshot_sequence_ = head_.sequence;
+  snapshots_written_.fetch_add(1, std::memory_order_relaxed);
   absl::MutexLock lock(&mu_);
   published_snapshot_ = snapshot_sequence_;
 }

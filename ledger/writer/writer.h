@@ -39,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/domain/state.h"
+#include "ledger/observe/histogram.h"
 #include "ledger/store/event_log.h"
 #include "relief/v1/events.pb.h"
 #include "relief/v1/ledger_service.pb.h"
@@ -96,7 +97,19 @@ struct WriterStatus {
   uint64_t snapshot_sequence = 0;
   size_t queue_depth_commands = 0;
   size_t queue_capacity_commands = 0;
+  // The most commands ever waiting at once since start.
+  size_t queue_max_commands = 0;
   uint64_t groups_committed = 0;
+  // A group is being decided or written right now.
+  bool busy = false;
+};
+
+// What the writer counted since start (for QueryService.GetMetrics).
+struct WriterMetrics {
+  HistogramSnapshot group_commands;  // commands per group commit
+  HistogramSnapshot write_micros;    // the synced WriteBatch of each group
+  uint64_t events_appended = 0;
+  uint64_t snapshots_written = 0;
 };
 
 class Writer {
@@ -121,6 +134,7 @@ class Writer {
   void Stop();
 
   WriterStatus Status() const;
+  WriterMetrics Metrics() const;
 
   // How start-up went, for the start-up log line.
   uint64_t replayed_events() const { return replayed_events_; }
@@ -156,7 +170,15 @@ class Writer {
   LogHead published_head_ ABSL_GUARDED_BY(mu_);
   uint64_t published_snapshot_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t groups_committed_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t queue_max_commands_ ABSL_GUARDED_BY(mu_) = 0;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Observations only: nothing decides on them. Thread-safe.
+  Histogram group_commands_{SizeBounds()};
+  Histogram write_micros_{LatencyBoundsMicros()};
+  std::atomic<uint64_t> events_appended_{0};
+  std::atomic<uint64_t> snapshots_written_{0};
 
   std::thread thread_;
 };

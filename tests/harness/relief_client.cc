@@ -118,6 +118,7 @@ RELIEF_CLIENT_METHOD(query_, GetOrgUnit)
 RELIEF_CLIENT_METHOD(query_, ListOrgUnits)
 RELIEF_CLIENT_METHOD(query_, ListPrincipals)
 RELIEF_CLIENT_METHOD(query_, GetStatus)
+RELIEF_CLIENT_METHOD(query_, GetMetrics)
 RELIEF_CLIENT_METHOD(audit_, ListEvents)
 RELIEF_CLIENT_METHOD(audit_, VerifyChain)
 

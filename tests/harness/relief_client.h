@@ -112,6 +112,8 @@ class ReliefClient {
                            v1::ListPrincipalsResponse* response) const;
   RpcResult GetStatus(const v1::GetStatusRequest& request,
                       v1::GetStatusResponse* response) const;
+  RpcResult GetMetrics(const v1::GetMetricsRequest& request,
+                       v1::GetMetricsResponse* response) const;
 
   // Funds and dossier read models (QueryService).
   RpcResult GetBalance(const v1::GetBalanceRequest& request,

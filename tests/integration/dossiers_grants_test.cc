@@ -345,6 +345,21 @@ TEST_F(DossiersGrantsTest, OneDossierPerPersonAndTheIdNeverInClear) {
   // Nor the rejected one with a typo in its check digit.
   EXPECT_THAT(events, Not(HasSubstr(typo.substr(0, 14))));
   EXPECT_THAT(log, Not(HasSubstr(typo.substr(0, 14))));
+  // The request log did see these calls (and so had the chance to leak):
+  // accepted, refused as a duplicate and as an invalid ID, each with the
+  // officer's name, never a token.
+  EXPECT_THAT(log, HasSubstr("rpc=relief.v1.LedgerService/RegisterDossier "
+                             "principal=fin.one code=OK reason=- "));
+  EXPECT_THAT(log, HasSubstr("rpc=relief.v1.LedgerService/RegisterDossier "
+                             "principal=fin.one code=ALREADY_EXISTS "));
+  EXPECT_THAT(log, HasSubstr("rpc=relief.v1.LedgerService/RegisterDossier "
+                             "principal=fin.one code=INVALID_ARGUMENT "
+                             "reason=NATIONAL_ID_INVALID "));
+  EXPECT_THAT(log, HasSubstr("rpc=relief.v1.QueryService/GetDossier "));
+  for (const std::string& token :
+       {officer_one_, officer_two_, server().admin_token()}) {
+    EXPECT_THAT(log, Not(HasSubstr(token.substr(4))));  // after "rlf_"
+  }
 }
 
 // A valid check character on a person not yet born: refused.

@@ -151,6 +151,9 @@ TEST_F(RolesMatrixTest, EveryRpcByEveryRole) {
       {"ListLoanProducts", any, Unary(q, &Q::ListLoanProducts)},
       {"GetStatus", any, Unary(q, &Q::GetStatus)},
       {"ListPrincipals", auditors, Unary(q, &Q::ListPrincipals)},
+      // Operations figures, no personal data: for the people and the
+      // monitoring service that watch the server.
+      {"GetMetrics", log_readers, Unary(q, &Q::GetMetrics)},
       // Personal data (beneficiaries, borrowers).
       {"GetDossier", personal, Unary(q, &Q::GetDossier)},
       {"ListDossiers", personal, Unary(q, &Q::ListDossiers)},

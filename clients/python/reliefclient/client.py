@@ -491,6 +491,13 @@ class Client:
     def head_sequence(self) -> int:
         return self.status().head_sequence
 
+    def metrics(self) -> query_pb2.GetMetricsResponse:
+        """The server's figures since it started (QueryService.GetMetrics):
+        per-RPC counts by code and latency, writer group sizes and write
+        times, queue, projection lag, health. Role: admin, auditor or
+        service."""
+        return self.invoke(self.query.GetMetrics, query_pb2.GetMetricsRequest())
+
     def balance(self, account: str, *, min_sequence: int = 0,
                 as_of_sequence: Optional[int] = None,
                 as_of_unix_micros: Optional[int] = None) -> Balance:

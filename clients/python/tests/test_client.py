@@ -467,6 +467,16 @@ class RolesTest(ReliefdTestCase):
                                   "ROLE_REQUIRED")
         self.assertEqual(self.admin().head_sequence(), head)
 
+        # A monitoring agent with a service token reads the metrics: the
+        # three refusals above are counted by code.
+        metrics = service.metrics()
+        refused = {m.method: {r.code: r.count for r in m.results}
+                   for m in metrics.commands}
+        self.assertEqual(refused["relief.v1.LedgerService/AllocateFunds"]
+                         .get("PERMISSION_DENIED"), 1)
+        self.assertTrue(metrics.serving)
+        self.assertEqual(metrics.head_sequence, head)
+
 
 class ExampleTest(ReliefdTestCase):
     def test_balance_watcher_prints_balances_then_live_money_events(self) -> None:
