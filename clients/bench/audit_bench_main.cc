@@ -217,15 +217,24 @@ int Main(int argc, char** argv) {
               "(serving after %.1f s): %.0f events/s "
               "(target 1,000,000 events/s); reliefd's own figures:\n",
               rebuild_s, serving_s, head / rebuild_s);
-  // reliefd logs the catch-up with its applier thread's CPU time.
-  if (std::FILE* log = std::fopen(server.log_path().c_str(), "r")) {
-    char line[512];
-    while (std::fgets(line, sizeof line, log) != nullptr) {
-      if (std::strstr(line, "read models caught up") != nullptr) {
-        std::printf("  %s", line);
+  // reliefd logs the catch-up (wall and CPU time) just after the last
+  // chunk lands; give it a moment.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string found;
+    if (std::FILE* log = std::fopen(server.log_path().c_str(), "r")) {
+      char line[512];
+      while (std::fgets(line, sizeof line, log) != nullptr) {
+        if (std::strstr(line, "read models caught up from 0 ") != nullptr) {
+          found = line;
+        }
       }
+      std::fclose(log);
     }
-    std::fclose(log);
+    if (!found.empty()) {
+      std::printf("  %s", found.c_str());
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
   // 4. As of the middle of the log.
