@@ -6,8 +6,10 @@
 // The server stamps every event with its own clock, so the demo plays the
 // year's work on one day:
 //   - its program policies are the standard ones (amounts, grants per year,
-//     categories) with no windows and no public-notice days, so that every
-//     grant can be posted at once — still by a second finance officer
+//     categories) with no public-notice days and no windows, except that
+//     education aid keeps one window, moved to the current month, so that
+//     every grant can be posted at once and education aid is still paid in
+//     its window — still by a second finance officer
 //     (maker-checker) and still within the yearly limits, which the demo
 //     shows by a refused second education grant;
 //   - loans are disbursed today and repaid (early) today; the aging is shown
@@ -260,8 +262,20 @@ int Demo::SetPoliciesAndReceiveFunds() {
         p != "living") {
       continue;
     }
-    // One day plays the year: no windows, no notice days (see the top).
+    // One day plays the year: no notice days, and no windows except
+    // education aid's, which is moved to the current month so its grants
+    // are paid inside a window, as they are in September (see the top).
     policy.clear_windows();
+    if (p == "education") {
+      const absl::CivilDay today(today_ / 10000, today_ / 100 % 100,
+                                 today_ % 100);
+      const absl::CivilMonth month(today);
+      const int last_day = static_cast<int>(
+          (absl::CivilDay(month + 1) - 1).day());
+      v1::ProgramWindow* w = policy.add_windows();
+      w->set_start_mmdd(today.month() * 100 + 1);
+      w->set_end_mmdd(today.month() * 100 + last_day);
+    }
     policy.set_notice_days(0);
     v1::SetProgramPolicyRequest* r =
         commands.emplace_back().mutable_set_program_policy();
@@ -320,8 +334,8 @@ int Demo::SetPoliciesAndReceiveFunds() {
   }
   Say(absl::StrCat(
       "setting ", policies,
-      " program policies (送温暖 festival, 金秋助学 education, 医疗救助 "
-      "medical, 生活救助 living) and the 创业小额借款 start-up loan product; "
+      " program policies (送温暖 festival, 金秋助学 education — its window "
+      "moved to this month —, 医疗救助 medical, 生活救助 living) and the 创业小额借款 start-up loan product; "
       "receiving ",
       plan_.receipts.size(), " receipts, ", Yuan(received),
       " yuan from all four fund sources (rice donated in kind among them); ",
@@ -610,8 +624,9 @@ void AddDemoCommand(CLI::App& app, Action* selected) {
       ->capture_default_str();
   demo->footer(absl::StrCat(
       "The server dates every event today, so the demo plays the year on "
-      "one day: its program policies are the standard ones without windows "
-      "or public-notice days (grants are still posted by a second officer "
+      "one day: its program policies are the standard ones without "
+      "public-notice days and without windows, except education aid's, "
+      "moved to the current month (grants are still posted by a second officer "
       "and kept within the yearly limits), and the loan aging is shown 45 "
       "days ahead, when the one borrower who paid nothing is overdue. It "
       "creates the principals demo-finance-maker, demo-finance-checker and "
