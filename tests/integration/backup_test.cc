@@ -21,17 +21,16 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "harness/stored_events.h"
 #include "harness/test_util.h"
 #include "relief/v1/admin_service.grpc.pb.h"
-#include "rocksdb/db.h"
-#include "rocksdb/options.h"
 
 namespace relief::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kHashBytes = 32;
+constexpr size_t kHashBytes = kStoredHashBytes;
 
 std::string Hex(const std::string& bytes) {
   static const char kDigits[] = "0123456789abcdef";
@@ -108,51 +107,6 @@ absl::StatusOr<CommandOutput> Restore(const std::string& reliefd,
                                       const std::string& from,
                                       const std::string& data_dir) {
   return RunCommand({reliefd, "restore", "--from", from, "--data-dir", data_dir});
-}
-
-// Opens the RocksDB in `ledger_dir` (a backup's ledger/), lets `edit` change
-// the value stored for `sequence` in "events" and writes it back.
-::testing::AssertionResult EditStoredEvent(
-    const std::string& ledger_dir, uint64_t sequence,
-    const std::function<void(std::string*)>& edit) {
-  std::vector<std::string> names;
-  rocksdb::Status status =
-      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), ledger_dir, &names);
-  if (!status.ok()) {
-    return ::testing::AssertionFailure() << status.ToString();
-  }
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  int events = -1;
-  for (const std::string& name : names) {
-    if (name == "events") events = static_cast<int>(descriptors.size());
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  if (events < 0) return ::testing::AssertionFailure() << "no events family";
-  rocksdb::DB* raw = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  status = rocksdb::DB::Open(rocksdb::DBOptions(), ledger_dir, descriptors,
-                             &handles, &raw);
-  if (!status.ok()) return ::testing::AssertionFailure() << status.ToString();
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::string key(8, '\0');
-  for (int i = 7, s = 0; i >= 0; --i, s += 8) {
-    key[i] = static_cast<char>((sequence >> s) & 0xff);
-  }
-  std::string value;
-  status = db->Get(rocksdb::ReadOptions(), handles[events], key, &value);
-  if (status.ok() && value.size() > kHashBytes) {
-    edit(&value);
-    rocksdb::WriteOptions sync;
-    sync.sync = true;
-    status = db->Put(sync, handles[events], key, value);
-  }
-  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
-  rocksdb::Status closed = db->Close();
-  if (!status.ok() || !closed.ok()) {
-    return ::testing::AssertionFailure()
-           << status.ToString() << " / " << closed.ToString();
-  }
-  return ::testing::AssertionSuccess();
 }
 
 v1::BackupManifest ReadManifest(const fs::path& backup) {
@@ -353,6 +307,7 @@ TEST_F(BackupTest, RestoreRefusesATamperedBackup) {
   ASSERT_TRUE(EditStoredEvent((path / "ledger").string(), bad,
                               [](std::string* value) {
                                 (*value)[kHashBytes + 10] ^= 0x01;
+                                return true;
                               }));
   TempTree target_parent("restore-target");
   const std::string target = target_parent.path + "/data";
