@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -34,10 +35,20 @@ uint64_t FromBigEndian(absl::string_view bytes) {
   return value;
 }
 
-std::string EventType(const v1::Event& event) {
-  const auto* field = v1::Event::descriptor()->FindFieldByNumber(
-      static_cast<int>(event.kind_case()));
-  return field != nullptr ? field->name() : "";
+// The name of the event's kind (its field in the Event oneof).
+const std::string& EventType(const v1::Event& event) {
+  static const auto* const kNames = [] {
+    auto* names = new absl::flat_hash_map<int, std::string>();
+    const auto* descriptor = v1::Event::descriptor();
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      names->emplace(descriptor->field(i)->number(),
+                     descriptor->field(i)->name());
+    }
+    return names;
+  }();
+  static const std::string kNone;
+  auto it = kNames->find(static_cast<int>(event.kind_case()));
+  return it != kNames->end() ? it->second : kNone;
 }
 
 std::string MemoOf(const v1::Event& event) {
@@ -376,18 +387,19 @@ absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
                                        ProjectionTxn& txn) {
   const auto* postings = PostingsOf(envelope.event());
   if (postings == nullptr) return absl::OkStatus();
-  const std::string type = EventType(envelope.event());
+  const std::string& type = EventType(envelope.event());
   const std::string memo = MemoOf(envelope.event());
   uint64_t index = 0;
+  std::string key, suffix, value;
+  v1::StatementEntry entry;
   for (const v1::Posting& p : *postings) {
     for (bool debit : {true, false}) {
       const std::string& account = debit ? p.debit_account() : p.credit_account();
-      const std::string balance_key = absl::StrCat("b/", account);
-      auto balance = Load<v1::AccountBalance>(txn, balance_key);
+      key.assign("b/").append(account);
+      auto balance = txn.Mutable<v1::AccountBalance>(key);
       if (!balance.ok()) return balance.status();
       RELIEF_RETURN_IF_ERROR(
-          ApplyPostingSide(p, debit, envelope.sequence(), *balance));
-      txn.Put(balance_key, balance->SerializeAsString());
+          ApplyPostingSide(p, debit, envelope.sequence(), **balance));
       // The statement lists money that moved; reservations show in the
       // balance's pending figures until they are posted or released.
       if (p.phase() == v1::POSTING_PHASE_PENDING ||
@@ -395,7 +407,7 @@ absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
         continue;
       }
 
-      v1::StatementEntry entry;
+      entry.Clear();
       entry.set_sequence(envelope.sequence());
       entry.set_recorded_at_unix_micros(envelope.recorded_at_unix_micros());
       entry.set_counter_account(debit ? p.credit_account() : p.debit_account());
@@ -404,14 +416,17 @@ absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
       } else {
         entry.set_credit_fen(p.amount_fen());
       }
-      entry.set_balance_fen(balance->posted_credits_fen() -
-                            balance->posted_debits_fen());
+      entry.set_balance_fen((*balance)->posted_credits_fen() -
+                            (*balance)->posted_debits_fen());
       entry.set_event_type(type);
       entry.set_memo(memo);
-      txn.Put(absl::StrCat("s/", account, std::string(1, kSep),
-                           BigEndian(envelope.sequence(), 8),
-                           BigEndian(index++, 2)),
-              entry.SerializeAsString());
+      // Lines of one account are written in sequence order: appended.
+      key.assign("s/").append(account).push_back(kSep);
+      suffix.assign(BigEndian(envelope.sequence(), 8))
+          .append(BigEndian(index++, 2));
+      value.clear();
+      entry.AppendToString(&value);
+      txn.Append(key, suffix, value);
     }
   }
   return absl::OkStatus();
@@ -427,11 +442,10 @@ absl::Status FundSummaryProjection::Apply(const v1::EventEnvelope& envelope,
     RELIEF_RETURN_IF_ERROR(ClassifyPosting(p, rule, deltas));
     for (int i = 0; i < deltas.count; ++i) {
       const std::string key = SummaryKey(deltas.rows[i].unit_code, p.fund_source());
-      auto row = Load<v1::FundSummary>(txn, key);
+      auto row = txn.Mutable<v1::FundSummary>(key);
       if (!row.ok()) return row.status();
       RELIEF_RETURN_IF_ERROR(
-          ApplySummaryDelta(deltas.rows[i], p.fund_source(), *row));
-      txn.Put(key, row->SerializeAsString());
+          ApplySummaryDelta(deltas.rows[i], p.fund_source(), **row));
     }
   }
   return absl::OkStatus();
@@ -477,8 +491,9 @@ absl::Status MatchingProjection::Apply(const v1::EventEnvelope& envelope,
       const AccountId& other = sign > 0 ? *from : *to;
       if (!counts(pool, other)) continue;
       const std::string key = absl::StrCat("year/", YearKey(pool.unit_code, year));
-      auto row = Load<v1::MatchingRow>(txn, key);
-      if (!row.ok()) return row.status();
+      auto found = txn.Mutable<v1::MatchingRow>(key);
+      if (!found.ok()) return found.status();
+      v1::MatchingRow* row = *found;
       row->set_unit_code(pool.unit_code);
       row->set_year(year);
       int64_t value = p.fund_source() == v1::FUND_SOURCE_FEDERATION_ALLOCATION
@@ -492,7 +507,6 @@ absl::Status MatchingProjection::Apply(const v1::EventEnvelope& envelope,
       } else {
         row->set_received_fen(value);
       }
-      txn.Put(key, row->SerializeAsString());
     }
   }
   return absl::OkStatus();

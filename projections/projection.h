@@ -14,13 +14,18 @@
 #ifndef RELIEF_PROJECTIONS_PROJECTION_H_
 #define RELIEF_PROJECTIONS_PROJECTION_H_
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
+#include "ledger/domain/rejection.h"
+#include "ledger/store/event_log.h"
 #include "relief/v1/events.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -39,51 +44,131 @@ class ProjectionTxn {
   void Put(absl::string_view key, absl::string_view value);
   void Delete(absl::string_view key);
 
+  // The row at `key` as a message to change in place (an empty message if
+  // the key is absent): parsed once per chunk and serialized once when the
+  // chunk is sealed, however many events change it. For busy rows (a
+  // pool's balance). The row is written. DATA_LOSS if the stored row does
+  // not parse; INTERNAL if the key is held as another message type.
+  template <typename Message>
+  absl::StatusOr<Message*> Mutable(absl::string_view key);
+
+  // Writes a new row at `group` + `suffix` that nothing reads during the
+  // chunk (a statement line). Within a group, suffixes must increase from
+  // call to call (a sequence number does); the chunk then needs no sort of
+  // these rows. Sealing the chunk fails if they do not.
+  void Append(absl::string_view group, absl::string_view suffix,
+              absl::string_view value);
+
  private:
+  google::protobuf::MessageLite* FindMessage(absl::string_view key,
+                                             absl::Status* status);
+  absl::Status AdoptMessage(absl::string_view key,
+                            std::unique_ptr<google::protobuf::MessageLite> m);
   ProjectionChunk* chunk_;
   std::string prefix_;
   std::string key_;  // prefix_ + key, reused
+};
+
+// Bytes that live as long as the chunk: keys and values are copied here
+// once, in large blocks, and freed all at once.
+class ByteArena {
+ public:
+  absl::string_view Copy(absl::string_view bytes);
+  // Room for `size` bytes, filled by the caller.
+  char* Allocate(size_t size);
+
+ private:
+  static constexpr size_t kBlockBytes = 1 << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* next_ = nullptr;
+  size_t left_ = 0;
 };
 
 // The pending changes of one chunk of events, shared by every projection
 // applied to it. Reads look at the chunk's own writes, then at the
 // database (and remember what they read, so a busy key such as a pool's
 // balance is read from RocksDB once per chunk, not once per event). The
-// changes leave as one WriteBatch in key order, which RocksDB's memtable
-// inserts fastest; a key written many times in the chunk is written once.
+// changes leave in key order, which RocksDB's memtable inserts fastest and
+// a table file requires; a key written many times in the chunk is written
+// once.
 class ProjectionChunk {
  public:
   // `base`, if given, is the chunk before this one, whose changes may not
   // be in the database yet: reads look there before the database. It must
-  // stay unchanged and alive while this chunk is read.
+  // be sealed, stay unchanged, and stay alive while this chunk is applied
+  // (values read from it are copied).
   ProjectionChunk(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
                   const ProjectionChunk* base = nullptr)
       : db_(db), family_(family), base_(base) {}
 
   // Keys written or deleted since the last Drain.
-  size_t changed() const { return changed_; }
-  // Appends the changes, sorted by key, to `batch` (in `family`). Reads
-  // the chunk only, so another thread may read it meanwhile.
-  void AppendChanges(rocksdb::WriteBatch* batch) const;
-  // AppendChanges, then forgets everything (the database is to hold what
-  // the chunk held).
-  void Drain(rocksdb::WriteBatch* batch);
+  size_t changed() const { return changed_ + appended_; }
+  // Ends the chunk's changes: serializes the messages changed in place and
+  // checks the appended rows. Reads may follow (and another chunk may read
+  // through this one); changes may not until Drain.
+  absl::Status Seal();
+  // The changes in strictly increasing key order (pointing into the
+  // chunk), for EventLog::WriteSorted. REQUIRES: sealed. Reads the chunk
+  // only, so another thread may read it meanwhile.
+  absl::StatusOr<std::vector<EventLog::SortedRow>> SortedChanges() const;
+  // The same, appended to `batch` (in `family`).
+  absl::Status AppendChanges(rocksdb::WriteBatch* batch) const;
+  // Seals, appends the changes to `batch`, then forgets everything (the
+  // database is to hold what the chunk held).
+  absl::Status Drain(rocksdb::WriteBatch* batch);
 
  private:
   friend class ProjectionTxn;
   struct Entry {
-    std::optional<std::string> value;  // nullopt: absent or deleted
+    absl::string_view value;  // in arena_; meaningful when present
+    bool present = false;     // false: absent or deleted
     bool dirty = false;
+    // While set, the row's value (Mutable); serialized by Seal.
+    std::unique_ptr<google::protobuf::MessageLite> message;
   };
-  absl::StatusOr<std::optional<std::string>> Get(const std::string& key);
-  void Set(const std::string& key, std::optional<std::string> value);
+  struct Row {
+    absl::string_view key, value;
+  };
+  // The entry of `key`, read from the base chunk or the database if the
+  // chunk has not seen it.
+  absl::StatusOr<Entry*> Find(absl::string_view key);
+  absl::StatusOr<std::optional<std::string>> Get(absl::string_view key);
+  Entry& Touch(absl::string_view key);  // the entry, marked dirty
+  void Set(absl::string_view key, std::optional<absl::string_view> value);
+  void Append(absl::string_view key, size_t group_size,
+              absl::string_view value);
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
   const ProjectionChunk* base_;
-  absl::flat_hash_map<std::string, Entry> entries_;
+  ByteArena arena_;
+  absl::flat_hash_map<absl::string_view, Entry> entries_;  // keys in arena_
   size_t changed_ = 0;
+  // Appended rows by group (group keys in arena_), each in key order.
+  absl::flat_hash_map<absl::string_view, std::vector<Row>> groups_;
+  size_t appended_ = 0;
+  std::string append_error_;  // the first out-of-order append
+  bool sealed_ = false;
 };
+
+template <typename Message>
+absl::StatusOr<Message*> ProjectionTxn::Mutable(absl::string_view key) {
+  absl::Status status;
+  google::protobuf::MessageLite* found = FindMessage(key, &status);
+  if (!status.ok()) return status;
+  if (found != nullptr) {
+    auto* typed = dynamic_cast<Message*>(found);
+    if (typed == nullptr) {
+      return absl::InternalError(
+          "a read-model row is held as another message type");
+    }
+    return typed;
+  }
+  auto message = std::make_unique<Message>();
+  Message* raw = message.get();
+  RELIEF_RETURN_IF_ERROR(AdoptMessage(key, std::move(message)));
+  return raw;
+}
 
 class Projection {
  public:

@@ -17,80 +17,6 @@ namespace {
 constexpr uint64_t kCatchUpLogEvents = 100000;
 }  // namespace
 
-ProjectionTxn::ProjectionTxn(ProjectionChunk* chunk, std::string prefix)
-    : chunk_(chunk), prefix_(std::move(prefix)) {}
-
-absl::StatusOr<std::optional<std::string>> ProjectionTxn::Get(
-    absl::string_view key) {
-  key_.assign(prefix_).append(key.data(), key.size());
-  return chunk_->Get(key_);
-}
-
-void ProjectionTxn::Put(absl::string_view key, absl::string_view value) {
-  key_.assign(prefix_).append(key.data(), key.size());
-  chunk_->Set(key_, std::string(value));
-}
-
-void ProjectionTxn::Delete(absl::string_view key) {
-  key_.assign(prefix_).append(key.data(), key.size());
-  chunk_->Set(key_, std::nullopt);
-}
-
-absl::StatusOr<std::optional<std::string>> ProjectionChunk::Get(
-    const std::string& key) {
-  if (auto it = entries_.find(key); it != entries_.end()) {
-    return it->second.value;
-  }
-  if (base_ != nullptr) {
-    if (auto it = base_->entries_.find(key); it != base_->entries_.end()) {
-      return entries_.emplace(key, Entry{it->second.value, false})
-          .first->second.value;
-    }
-  }
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), family_, key, &value);
-  Entry& entry = entries_[key];
-  if (s.IsNotFound()) return std::nullopt;
-  if (auto st = FromRocks(s, "reading a projection"); !st.ok()) {
-    entries_.erase(key);
-    return st;
-  }
-  entry.value = std::move(value);
-  return entry.value;
-}
-
-void ProjectionChunk::Set(const std::string& key,
-                          std::optional<std::string> value) {
-  Entry& entry = entries_[key];
-  if (!entry.dirty) ++changed_;
-  entry.dirty = true;
-  entry.value = std::move(value);
-}
-
-void ProjectionChunk::Drain(rocksdb::WriteBatch* batch) {
-  AppendChanges(batch);
-  entries_.clear();
-  changed_ = 0;
-}
-
-void ProjectionChunk::AppendChanges(rocksdb::WriteBatch* batch) const {
-  std::vector<const std::pair<const std::string, Entry>*> dirty;
-  dirty.reserve(changed_);
-  for (const auto& kv : entries_) {
-    if (kv.second.dirty) dirty.push_back(&kv);
-  }
-  std::sort(dirty.begin(), dirty.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* kv : dirty) {
-    if (kv->second.value.has_value()) {
-      batch->Put(family_, kv->first, *kv->second.value);
-    } else {
-      batch->Delete(family_, kv->first);
-    }
-  }
-}
-
 std::string ProjectionRunner::CheckpointKey(absl::string_view name) {
   return absl::StrCat("checkpoint/", name);
 }
@@ -240,18 +166,55 @@ void ProjectionRunner::Fail(const absl::Status& s) {
   if (on_failure_) on_failure_(s);
 }
 
+// Events read from the log for one chunk, on an arena freed all at once.
+struct ProjectionRunner::EventBatch {
+  uint64_t from = 0, to = 0;
+  google::protobuf::Arena arena;
+  std::vector<const v1::EventEnvelope*> events;
+};
+
+absl::StatusOr<std::unique_ptr<ProjectionRunner::EventBatch>>
+ProjectionRunner::ReadBatch(uint64_t from, uint64_t to) const {
+  auto batch = std::make_unique<EventBatch>();
+  batch->from = from;
+  batch->to = to;
+  batch->events.reserve(to - from + 1);
+  RELIEF_RETURN_IF_ERROR(
+      log_->ReadRange(from, to, &batch->arena, &batch->events));
+  return batch;
+}
+
 void ProjectionRunner::Run() {
   // Events read and applied (not necessarily written yet): the next chunk
   // starts after it.
   uint64_t scheduled = applied();
-  // Catching up, chunks are pipelined: while this thread applies chunk N+1
-  // (reading through chunk N), another writes chunk N and then frees chunk
-  // N-1. One write is in flight at a time, so chunks land in order.
+  // Catching up, the work is a pipeline over the cores: a thread reads and
+  // verifies chunk N+2 from the log, this one applies chunk N+1 (reading
+  // through chunk N), and a third writes chunk N as one table file and
+  // frees chunk N-1. One write is in flight at a time, so chunks land in
+  // order, each with its checkpoint.
   std::unique_ptr<ProjectionChunk> previous;
   std::future<absl::Status> pending;
   auto finish_pending = [&pending]() -> absl::Status {
     return pending.valid() ? pending.get() : absl::OkStatus();
   };
+  std::future<absl::StatusOr<std::unique_ptr<EventBatch>>> ahead;
+  uint64_t ahead_from = 0;
+  // While catching up, the read models' family is bulk loaded: compacted
+  // once at the end, not again and again meanwhile.
+  struct BulkLoading {
+    EventLog* log;
+    bool on = false;
+    void Set(bool bulk) {
+      if (bulk == on) return;
+      if (auto s = log->SetBulkLoading(log->projections(), bulk); !s.ok()) {
+        std::fprintf(stderr, "reliefd: %s\n", std::string(s.message()).c_str());
+        if (bulk) return;
+      }
+      on = bulk;
+    }
+    ~BulkLoading() { Set(false); }
+  } bulk{log_};
   // A long catch-up (a rebuild, a start after a crash) is logged with its
   // speed when it ends: operators want to know how long a rebuild takes.
   uint64_t catch_up_from = 0, catch_up_to = 0;
@@ -285,10 +248,12 @@ void ProjectionRunner::Run() {
         Fail(s);
         return;
       }
+      bulk.Set(false);
       log_catch_up(scheduled);
       continue;
     }
     uint64_t to;
+    uint64_t target;
     bool catching_up;
     {
       absl::MutexLock lock(&mu_);
@@ -297,6 +262,7 @@ void ProjectionRunner::Run() {
       };
       mu_.Await(absl::Condition(&ready));
       if (target_ <= scheduled) return;  // stopping and caught up
+      target = target_;
       const uint64_t behind = target_ - scheduled;
       catching_up = behind >= 4 * options_.chunk_events;
       to = scheduled +
@@ -309,9 +275,32 @@ void ProjectionRunner::Run() {
         catch_up_cpu = ProcessCpuSeconds();
       }
     }
+    if (catching_up) bulk.Set(true);
+    // The events: read ahead while the chunk before was applied, or now.
+    absl::StatusOr<std::unique_ptr<EventBatch>> batch;
+    if (ahead.valid() && ahead_from == scheduled + 1) {
+      batch = ahead.get();
+    } else {
+      if (ahead.valid()) ahead.get().IgnoreError();  // no longer wanted
+      batch = ReadBatch(scheduled + 1, to);
+    }
+    if (!batch.ok()) {
+      Fail(batch.status());
+      return;
+    }
+    to = (*batch)->to;
+    if (catching_up && target > to) {
+      ahead_from = to + 1;
+      const uint64_t ahead_to =
+          to + std::min(target - to, options_.catch_up_chunk_events);
+      ahead = std::async(std::launch::async, [this, from = ahead_from,
+                                              ahead_to] {
+        return ReadBatch(from, ahead_to);
+      });
+    }
     auto chunk = std::make_unique<ProjectionChunk>(
         log_->db(), log_->projections(), previous.get());
-    absl::Status s = ApplyChunk(scheduled + 1, to, *chunk);
+    absl::Status s = ApplyChunk(**batch, *chunk);
     // The previous chunk is in the database once its write is done.
     absl::Status written = finish_pending();
     if (s.ok()) s = written;
@@ -322,15 +311,19 @@ void ProjectionRunner::Run() {
     if (catching_up) {
       pending = std::async(
           std::launch::async,
-          [this, c = chunk.get(), older = std::move(previous), to]() mutable {
-            absl::Status w = WriteChunk(*c, to);
-            older.reset();  // freeing a chunk takes time too
+          [this, c = chunk.get(), older = std::move(previous),
+           events = *std::move(batch), to]() mutable {
+            absl::Status w = WriteChunk(*c, to, /*large=*/true);
+            // Freeing takes time too: here, not on the applying thread.
+            older.reset();
+            events.reset();
             return w;
           });
       previous = std::move(chunk);
     } else {
       previous.reset();
-      s = WriteChunk(*chunk, to);
+      bulk.Set(false);
+      s = WriteChunk(*chunk, to, /*large=*/false);
       if (!s.ok()) {
         Fail(s);
         return;
@@ -341,52 +334,62 @@ void ProjectionRunner::Run() {
   }
 }
 
-absl::Status ProjectionRunner::ApplyChunk(uint64_t from, uint64_t to,
+absl::Status ProjectionRunner::ApplyChunk(const EventBatch& batch,
                                           ProjectionChunk& chunk) {
   std::vector<ProjectionTxn> txns;
   txns.reserve(projections_.size());
   for (const auto& p : projections_) {
     txns.emplace_back(&chunk, absl::StrCat(p->name(), "/"));
   }
-  absl::Status apply_status;
-  uint64_t last = from - 1;
-  absl::Status scan = log_->Scan(from, to, [&](const v1::EventEnvelope& e) {
+  for (const v1::EventEnvelope* e : batch.events) {
     for (size_t i = 0; i < projections_.size(); ++i) {
-      apply_status = projections_[i]->Apply(e, txns[i]);
-      if (!apply_status.ok()) {
-        apply_status = absl::Status(
-            apply_status.code(),
-            absl::StrCat("projection ", projections_[i]->name(), " at event ",
-                         e.sequence(), ": ", apply_status.message()));
-        return false;
+      absl::Status s = projections_[i]->Apply(*e, txns[i]);
+      if (!s.ok()) {
+        return absl::Status(
+            s.code(), absl::StrCat("projection ", projections_[i]->name(),
+                                   " at event ", e->sequence(), ": ",
+                                   s.message()));
       }
     }
-    last = e.sequence();
-    return true;
-  });
-  if (!scan.ok()) return scan;
-  if (!apply_status.ok()) return apply_status;
-  if (last != to) {
-    return absl::InternalError(absl::StrCat(
-        "projections expected events up to ", to, " but the log ends at ",
-        last));
   }
-  return absl::OkStatus();
+  return chunk.Seal();
 }
 
 absl::Status ProjectionRunner::WriteChunk(const ProjectionChunk& chunk,
-                                          uint64_t last) {
-  // Every projection's changes and checkpoints leave in one batch.
-  rocksdb::WriteBatch batch;
-  chunk.AppendChanges(&batch);
+                                          uint64_t last, bool large) {
+  // Every projection's changes and checkpoints leave together.
   const std::string checkpoint = EncodeSequenceKey(last);
+  std::vector<std::string> checkpoint_keys;
   for (const auto& p : projections_) {
-    batch.Put(log_->projections(), CheckpointKey(p->name()), checkpoint);
+    checkpoint_keys.push_back(CheckpointKey(p->name()));
   }
-  // Not synced: a projection lost in a crash is re-derived from the log,
-  // and its checkpoint is lost with it.
-  if (auto s = log_->Write(&batch, /*sync=*/false); !s.ok()) {
-    return s;
+  std::sort(checkpoint_keys.begin(), checkpoint_keys.end());
+  if (large) {
+    // A large chunk (catching up) goes in as one table file: no WAL, no
+    // memtable, no flush, atomic and durable.
+    auto rows = chunk.SortedChanges();
+    if (!rows.ok()) return rows.status();
+    for (const auto& key : checkpoint_keys) {
+      rows->push_back({key, checkpoint, true});
+    }
+    // The checkpoints sort apart from the projections' rows: one merge.
+    std::inplace_merge(
+        rows->begin(), rows->end() - static_cast<long>(checkpoint_keys.size()),
+        rows->end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    if (auto s = log_->WriteSorted(log_->projections(), *rows); !s.ok()) {
+      return s;
+    }
+  } else {
+    rocksdb::WriteBatch batch;
+    RELIEF_RETURN_IF_ERROR(chunk.AppendChanges(&batch));
+    for (const auto& key : checkpoint_keys) {
+      batch.Put(log_->projections(), key, checkpoint);
+    }
+    // Not synced: a projection lost in a crash is re-derived from the log,
+    // and its checkpoint is lost with it.
+    if (auto s = log_->Write(&batch, /*sync=*/false); !s.ok()) {
+      return s;
+    }
   }
   absl::MutexLock lock(&mu_);
   applied_ = last;

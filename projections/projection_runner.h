@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ledger/store/event_log.h"
@@ -87,11 +88,16 @@ class ProjectionRunner {
  private:
   void Run();
   void Fail(const absl::Status& s);
-  // Reads and applies events from..to into `chunk`.
-  absl::Status ApplyChunk(uint64_t from, uint64_t to, ProjectionChunk& chunk);
+  struct EventBatch;
+  // Reads and verifies the events from..to.
+  absl::StatusOr<std::unique_ptr<EventBatch>> ReadBatch(uint64_t from,
+                                                        uint64_t to) const;
+  // Applies the batch's events to `chunk`, then seals it.
+  absl::Status ApplyChunk(const EventBatch& batch, ProjectionChunk& chunk);
   // Writes the chunk's changes and checkpoints at `last`; then applied_ =
-  // last.
-  absl::Status WriteChunk(const ProjectionChunk& chunk, uint64_t last);
+  // last. A `large` chunk is ingested as a table file.
+  absl::Status WriteChunk(const ProjectionChunk& chunk, uint64_t last,
+                          bool large);
   absl::Status SyncCheckpoints();
 
   EventLog* const log_;

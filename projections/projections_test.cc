@@ -86,7 +86,7 @@ TEST(ProjectionChunkTest, ReadsOwnWritesAndDrainsChangesSortedOnce) {
   EXPECT_EQ(chunk.changed(), 5u);
 
   rocksdb::WriteBatch batch;
-  chunk.Drain(&batch);
+  ASSERT_TRUE(chunk.Drain(&batch).ok());
   EXPECT_EQ(chunk.changed(), 0u);
   struct Recorder : rocksdb::WriteBatch::Handler {
     std::string ops;

@@ -155,7 +155,7 @@ absl::StatusOr<ReconcileReport> ReconcileProjections(
     auto flush = [&]() -> absl::Status {
       if (in_batch == 0) return absl::OkStatus();
       rocksdb::WriteBatch batch;
-      chunk.Drain(&batch);
+      RELIEF_RETURN_IF_ERROR(chunk.Drain(&batch));
       RELIEF_RETURN_IF_ERROR(FromRocks(db->Write(no_wal, &batch),
                                        "writing the reconcile scratch"));
       in_batch = 0;

@@ -2,11 +2,13 @@
 
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/store/sha256.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
+#include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -20,6 +22,9 @@ constexpr char kProjectionsFamily[] = "projections";
 constexpr char kFormatKey[] = "format";
 constexpr char kFormatValue[] = "relief-ledger-v1";
 constexpr char kSnapshotKey[] = "snapshot";
+// Table files WriteSorted builds before ingesting them: relief-ingest-<n>
+// plus this (not a name RocksDB uses, so it never mistakes one for its own).
+constexpr char kIngestSuffix[] = ".relief-ingest";
 
 absl::Status DataLoss(absl::string_view message) {
   return Reject(absl::StatusCode::kDataLoss, v1::CHAIN_BROKEN, message);
@@ -155,12 +160,21 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
       rocksdb::NewBlockBasedTableFactory(table));
   requests_options.memtable_whole_key_filtering = true;
   requests_options.memtable_prefix_bloom_size_ratio = 0.05;
+  // Read models are read by key (a balance, a dossier) and, while they are
+  // rebuilt, from many level-0 files at once: whole-key bloom filters let a
+  // lookup skip the files that do not hold the key.
+  rocksdb::ColumnFamilyOptions projections_options;
+  rocksdb::BlockBasedTableOptions projections_table;
+  projections_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  projections_table.whole_key_filtering = true;
+  projections_options.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(projections_table));
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {kEventsFamily, cf_options},
       {kRequestsFamily, requests_options},
       {kMetaFamily, cf_options},
-      {kProjectionsFamily, cf_options},
+      {kProjectionsFamily, projections_options},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -188,6 +202,20 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
   log->requests_ = handles[2];
   log->meta_ = handles[3];
   log->projections_ = handles[4];
+  log->dir_ = dir;
+  log->options_ = options;
+  if (!read_only) {
+    // Files of a WriteSorted cut short by a crash were never ingested.
+    std::vector<std::string> children;
+    if (options.env->GetChildren(dir, &children).ok()) {
+      for (const auto& name : children) {
+        if (absl::EndsWith(name, kIngestSuffix)) {
+          options.env->DeleteFile(absl::StrCat(dir, "/", name))
+              .PermitUncheckedError();
+        }
+      }
+    }
+  }
 
   std::string format;
   s = raw->Get(rocksdb::ReadOptions(), log->meta_, kFormatKey, &format);
@@ -231,6 +259,55 @@ EventLog::~EventLog() {
     if (h != nullptr) db_->DestroyColumnFamilyHandle(h);
   }
   db_->Close();
+}
+
+absl::Status EventLog::SetBulkLoading(rocksdb::ColumnFamilyHandle* family,
+                                      bool bulk) {
+  if (read_only_) return absl::OkStatus();
+  // Bulk: files pile up in level 0 (a lookup skips most by their bloom
+  // filters) and are compacted once when the load ends, instead of again
+  // and again while it runs. Writes must not stall on the pile meanwhile:
+  // RocksDB stalls every family's writes, the ledger's too.
+  const rocksdb::ColumnFamilyOptions defaults;
+  const auto number = [](int n) { return std::to_string(n); };
+  rocksdb::Status s = db_->SetOptions(
+      family,
+      {{"disable_auto_compactions", bulk ? "true" : "false"},
+       {"level0_slowdown_writes_trigger",
+        number(bulk ? 1 << 20 : defaults.level0_slowdown_writes_trigger)},
+       {"level0_stop_writes_trigger",
+        number(bulk ? 1 << 20 : defaults.level0_stop_writes_trigger)}});
+  return FromRocks(s, "changing the compaction of the read models");
+}
+
+absl::Status EventLog::WriteSorted(rocksdb::ColumnFamilyHandle* family,
+                                   const std::vector<SortedRow>& rows) {
+  if (!injected_failure_.ok()) return injected_failure_;
+  if (rows.empty()) return absl::OkStatus();
+  const std::string path =
+      absl::StrCat(dir_, "/relief-ingest-", ingested_files_++, kIngestSuffix);
+  rocksdb::Options file_options = options_;
+  // The family's own table options (the projections family uses defaults).
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(file_options),
+                                file_options, family);
+  rocksdb::Status s = writer.Open(path);
+  for (size_t i = 0; s.ok() && i < rows.size(); ++i) {
+    const rocksdb::Slice key(rows[i].key.data(), rows[i].key.size());
+    s = rows[i].present
+            ? writer.Put(key, rocksdb::Slice(rows[i].value.data(),
+                                             rows[i].value.size()))
+            : writer.Delete(key);
+  }
+  if (s.ok()) s = writer.Finish();
+  if (s.ok()) {
+    rocksdb::IngestExternalFileOptions ingest;
+    ingest.move_files = true;  // a hard link: nothing is copied
+    s = db_->IngestExternalFile(family, {path}, ingest);
+  }
+  // Moved files were linked into the database; the name here goes either
+  // way.
+  options_.env->DeleteFile(path).PermitUncheckedError();
+  return FromRocks(s, "writing read-model rows to the ledger");
 }
 
 absl::Status EventLog::Write(rocksdb::WriteBatch* batch, bool sync) {
@@ -352,6 +429,47 @@ absl::Status EventLog::Scan(
     if (!visit(envelope)) return absl::OkStatus();
   }
   return FromRocks(it->status(), "scanning the log");
+}
+
+absl::Status EventLog::ReadRange(
+    uint64_t from, uint64_t to, google::protobuf::Arena* arena,
+    std::vector<const v1::EventEnvelope*>* out) const {
+  if (from == 0) from = 1;
+  std::string previous_hash = GenesisHash();
+  if (from > 1) {
+    auto hash = ReadHash(from - 1);
+    if (!hash.ok()) return hash.status();
+    previous_hash = *std::move(hash);
+  }
+  ChainVerifier verifier(from - 1, std::move(previous_hash));
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  read.readahead_size = 2 << 20;
+  const std::string end = EncodeSequenceKey(to + 1);
+  const rocksdb::Slice upper(end);
+  read.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_));
+  for (it->Seek(EncodeSequenceKey(from)); it->Valid(); it->Next()) {
+    auto* envelope =
+        google::protobuf::Arena::CreateMessage<v1::EventEnvelope>(arena);
+    if (!verifier.Check(absl::string_view(it->key().data(), it->key().size()),
+                        absl::string_view(it->value().data(),
+                                          it->value().size()),
+                        envelope)) {
+      return DataLoss(absl::StrCat("event ", verifier.bad_sequence(), ": ",
+                                   verifier.problem(),
+                                   "; run `reliefd verify` and restore from "
+                                   "a backup"));
+    }
+    out->push_back(envelope);
+  }
+  RELIEF_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the log"));
+  if (verifier.last_good_sequence() != to) {
+    return absl::InternalError(absl::StrCat(
+        "expected events up to ", to, " but the log ends at ",
+        verifier.last_good_sequence()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status EventLog::List(
