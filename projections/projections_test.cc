@@ -3,7 +3,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "ledger/writer/writer.h"
@@ -11,7 +13,10 @@
 #include "projections/grants_projection.h"
 #include "ledger/domain/accounts.h"
 #include "projections/org_units_projection.h"
+#include "projections/projection.h"
 #include "projections/projection_runner.h"
+#include "relief/v1/query_service.pb.h"
+#include "rocksdb/write_batch.h"
 
 namespace relief {
 namespace {
@@ -113,6 +118,320 @@ TEST(ProjectionChunkTest, ReadsOwnWritesAndDrainsChangesSortedOnce) {
   EXPECT_EQ(*again.Get("alpha"), std::optional<std::string>("2"));
   log->reset();
   std::filesystem::remove_all(dir);
+}
+
+// A fresh ledger whose projections family the chunk tests read and write.
+struct ChunkLedger {
+  std::string dir;
+  std::unique_ptr<EventLog> log;
+
+  rocksdb::DB* db() const { return log->db(); }
+  rocksdb::ColumnFamilyHandle* family() const { return log->projections(); }
+  // A row already in the database before the chunk starts.
+  bool Store(const std::string& key, const std::string& value) const {
+    return db()->Put(rocksdb::WriteOptions(), family(), key, value).ok();
+  }
+  ~ChunkLedger() {
+    log.reset();
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+  }
+};
+
+// Null log on failure (the caller asserts on it).
+std::unique_ptr<ChunkLedger> OpenChunkLedger() {
+  auto ledger = std::make_unique<ChunkLedger>();
+  ledger->dir = ::testing::TempDir() + "/chunk_XXXXXX";
+  if (mkdtemp(ledger->dir.data()) == nullptr) {
+    ledger->dir.clear();
+    return ledger;
+  }
+  auto log = EventLog::Open(ledger->dir);
+  EXPECT_TRUE(log.ok()) << log.status();
+  if (log.ok()) ledger->log = *std::move(log);
+  return ledger;
+}
+
+// The rows as "key=value; " and "key deleted; ", in the order given, so a
+// test sees order, values and deletes in one comparison.
+std::string Rows(const std::vector<EventLog::SortedRow>& rows) {
+  std::string out;
+  for (const auto& row : rows) {
+    if (row.present) {
+      absl::StrAppend(&out, row.key, "=", row.value, "; ");
+    } else {
+      absl::StrAppend(&out, row.key, " deleted; ");
+    }
+  }
+  return out;
+}
+
+v1::AccountBalance Balance(const std::string& account, int64_t credits) {
+  v1::AccountBalance balance;
+  balance.set_account(account);
+  balance.set_posted_credits_fen(credits);
+  return balance;
+}
+
+// A busy row is parsed once per chunk and changed in place by every event
+// that touches it; it leaves once, serialized when the chunk is sealed.
+TEST(ProjectionChunkTest, MutableParsesOnceAndSerializesWhenSealed) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  ASSERT_TRUE(ledger->Store("p/b/pool",
+                            Balance("pool", 1000).SerializeAsString()));
+  ProjectionChunk chunk(ledger->db(), ledger->family());
+  ProjectionTxn txn(&chunk, "p/");
+
+  auto fresh = txn.Mutable<v1::AccountBalance>("b/new");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ((*fresh)->ByteSizeLong(), 0u);  // absent: an empty message
+  (*fresh)->set_account("new");
+
+  auto pool = txn.Mutable<v1::AccountBalance>("b/pool");
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  EXPECT_EQ((*pool)->account(), "pool");
+  EXPECT_EQ((*pool)->posted_credits_fen(), 1000);
+  (*pool)->set_posted_credits_fen(1100);
+
+  // Enough other keys to make the chunk's hash map grow: the message must
+  // not move with its entry.
+  for (int i = 0; i < 1000; ++i) txn.Put(absl::StrCat("x/", i), "v");
+
+  auto again = txn.Mutable<v1::AccountBalance>("b/pool");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *pool);  // the same message: changes accumulate
+  EXPECT_EQ((*again)->posted_credits_fen(), 1100);
+  (*again)->set_posted_debits_fen(30);
+  // Read as bytes while held as a message: its current serialization.
+  const std::string pool_bytes = (*again)->SerializeAsString();
+  EXPECT_EQ(*txn.Get("b/pool"), std::optional<std::string>(pool_bytes));
+  EXPECT_EQ(chunk.changed(), 1002u);  // two messages, 1000 puts
+
+  ASSERT_TRUE(chunk.Seal().ok());
+  v1::AccountBalance expected_pool = Balance("pool", 1100);
+  expected_pool.set_posted_debits_fen(30);
+  ASSERT_EQ(pool_bytes, expected_pool.SerializeAsString());
+  v1::AccountBalance expected_new;
+  expected_new.set_account("new");
+  auto rows = chunk.SortedChanges();
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1002u);
+  EXPECT_EQ(Rows({(*rows)[0], (*rows)[1]}),
+            absl::StrCat("p/b/new=", expected_new.SerializeAsString(),
+                         "; p/b/pool=", pool_bytes, "; "));
+  EXPECT_EQ(*txn.Get("b/pool"), std::optional<std::string>(pool_bytes));
+  EXPECT_EQ(*txn.Get("b/new"),
+            std::optional<std::string>(expected_new.SerializeAsString()));
+}
+
+TEST(ProjectionChunkTest, MutableRefusesUndecodableRowsAndAnotherType) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  // 0xff starts a varint tag that never ends: not an AccountBalance.
+  ASSERT_TRUE(ledger->Store("p/b/bad", "\xff"));
+  ProjectionChunk chunk(ledger->db(), ledger->family());
+  ProjectionTxn txn(&chunk, "p/");
+
+  auto bad = txn.Mutable<v1::AccountBalance>("b/bad");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(bad.status().message().find("p/b/bad"), std::string::npos)
+      << bad.status();
+  EXPECT_EQ(chunk.changed(), 0u);  // nothing adopted, nothing to write
+
+  ASSERT_TRUE(txn.Mutable<v1::AccountBalance>("b/pool").ok());
+  auto other = txn.Mutable<v1::FundSummary>("b/pool");
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(other.status().message().find("another message type"),
+            std::string::npos)
+      << other.status();
+}
+
+// Put and Delete replace whatever the key held, a message included: the
+// message is dropped and the written value leaves.
+TEST(ProjectionChunkTest, PutOrDeleteAfterMutableWins) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  ASSERT_TRUE(
+      ledger->Store("p/b/gone", Balance("gone", 5).SerializeAsString()));
+  ProjectionChunk chunk(ledger->db(), ledger->family());
+  ProjectionTxn txn(&chunk, "p/");
+
+  auto put = txn.Mutable<v1::AccountBalance>("b/put");
+  ASSERT_TRUE(put.ok());
+  (*put)->set_posted_credits_fen(7);
+  txn.Put("b/put", "raw");
+  EXPECT_EQ(*txn.Get("b/put"), std::optional<std::string>("raw"));
+  auto gone = txn.Mutable<v1::AccountBalance>("b/gone");
+  ASSERT_TRUE(gone.ok());
+  (*gone)->set_posted_credits_fen(6);
+  txn.Delete("b/gone");
+  EXPECT_EQ(*txn.Get("b/gone"), std::nullopt);
+  EXPECT_EQ(chunk.changed(), 2u);
+
+  ASSERT_TRUE(chunk.Seal().ok());
+  auto rows = chunk.SortedChanges();
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(Rows(*rows), "p/b/gone deleted; p/b/put=raw; ");
+}
+
+// Statement lines: appended per group in increasing order, interleaved
+// across groups (one event writes both accounts' lines), they leave merged
+// with the chunk's other changes in strictly increasing key order.
+TEST(ProjectionChunkTest, AppendedRowsLeaveInKeyOrderWithTheOtherChanges) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  ASSERT_TRUE(ledger->Store("p/s/gone", "x"));
+  ProjectionChunk chunk(ledger->db(), ledger->family());
+  ProjectionTxn txn(&chunk, "p/");
+
+  txn.Append("s/b|", "1", "b1");
+  txn.Append("s/a|", "1", "a1");
+  txn.Put("s/a|15", "put");  // between two appended rows of s/a|
+  txn.Append("s/b|", "2", "b2");
+  txn.Append("s/a|", "2", "a2");
+  // Group "s/a" is a prefix of group "s/a|": its rows sort on both sides of
+  // the longer group's, so the groups cannot simply be concatenated.
+  txn.Append("s/a", "0", "a0");
+  txn.Append("s/a", "}", "a}");
+  txn.Delete("s/gone");
+  txn.Put("a", "first");
+  txn.Put("z", "last");
+  EXPECT_EQ(chunk.changed(), 10u);  // 6 appended + 4 put or deleted
+
+  EXPECT_EQ(chunk.SortedChanges().status().code(),
+            absl::StatusCode::kInternal);  // not sealed yet
+
+  ASSERT_TRUE(chunk.Seal().ok());
+  auto rows = chunk.SortedChanges();
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(Rows(*rows),
+            "p/a=first; p/s/a0=a0; p/s/a|1=a1; p/s/a|15=put; p/s/a|2=a2; "
+            "p/s/a}=a}; p/s/b|1=b1; p/s/b|2=b2; p/s/gone deleted; p/z=last; ");
+  EXPECT_EQ(chunk.changed(), 10u);
+}
+
+TEST(ProjectionChunkTest, AppendOutOfOrderFailsTheSeal) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  for (const char* second : {"1", "2"}) {  // smaller, then equal
+    ProjectionChunk chunk(ledger->db(), ledger->family());
+    ProjectionTxn txn(&chunk, "p/");
+    txn.Append("s/a|", "2", "first");
+    txn.Append("s/b|", "1", "other group");
+    txn.Append("s/a|", second, "second");
+    absl::Status sealed = chunk.Seal();
+    EXPECT_EQ(sealed.code(), absl::StatusCode::kInternal) << second;
+    EXPECT_NE(sealed.message().find(absl::StrCat("p/s/a|", second)),
+              std::string::npos)
+        << sealed;
+    EXPECT_EQ(chunk.SortedChanges().status().code(),
+              absl::StatusCode::kInternal);
+  }
+}
+
+TEST(ProjectionChunkTest, AppendOfAKeyAlsoPutFailsSortedChanges) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  ProjectionChunk chunk(ledger->db(), ledger->family());
+  ProjectionTxn txn(&chunk, "p/");
+  txn.Put("s/a|1", "put");
+  txn.Append("s/a|", "1", "appended");
+  // Each group's appends are in order: only the merge sees the clash.
+  ASSERT_TRUE(chunk.Seal().ok());
+  auto rows = chunk.SortedChanges();
+  EXPECT_EQ(rows.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(rows.status().message().find("p/s/a|1 was written twice"),
+            std::string::npos)
+      << rows.status();
+}
+
+// Catching up, a chunk is applied while the one before it is still being
+// written: reads look through that sealed chunk before the database.
+TEST(ProjectionChunkTest, ReadsThroughASealedBaseChunkAndCopiesItsValues) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  ASSERT_TRUE(ledger->Store("p/hidden", "db"));
+  ASSERT_TRUE(ledger->Store("p/put", "db"));
+  ASSERT_TRUE(ledger->Store("p/untouched", "db"));
+
+  auto base = std::make_unique<ProjectionChunk>(ledger->db(), ledger->family());
+  ProjectionTxn base_txn(base.get(), "p/");
+  base_txn.Delete("hidden");
+  base_txn.Put("put", "base");
+  const std::string kept(100, 'k');
+  base_txn.Put("kept", kept);
+  auto pool = base_txn.Mutable<v1::AccountBalance>("b/pool");
+  ASSERT_TRUE(pool.ok());
+  (*pool)->set_posted_credits_fen(500);
+  ASSERT_TRUE(base->Seal().ok());
+
+  ProjectionChunk chunk(ledger->db(), ledger->family(), base.get());
+  ProjectionTxn txn(&chunk, "p/");
+  EXPECT_EQ(*txn.Get("hidden"), std::nullopt);  // the base's delete
+  EXPECT_EQ(*txn.Get("put"), std::optional<std::string>("base"));
+  EXPECT_EQ(*txn.Get("untouched"), std::optional<std::string>("db"));
+  EXPECT_EQ(*txn.Get("kept"), std::optional<std::string>(kept));
+  const std::string base_pool = Balance("", 500).SerializeAsString();
+  EXPECT_EQ(*txn.Get("b/pool"), std::optional<std::string>(base_pool));
+  auto mine = txn.Mutable<v1::AccountBalance>("b/pool");
+  ASSERT_TRUE(mine.ok()) << mine.status();
+  EXPECT_EQ((*mine)->posted_credits_fen(), 500);
+  (*mine)->set_posted_credits_fen(501);
+  txn.Put("put", "mine");
+  EXPECT_EQ(chunk.changed(), 2u);  // reads through the base change nothing
+
+  // The base stays unchanged by this chunk's writes.
+  auto base_rows = base->SortedChanges();
+  ASSERT_TRUE(base_rows.ok());
+  EXPECT_EQ(Rows(*base_rows),
+            absl::StrCat("p/b/pool=", base_pool, "; p/hidden deleted; p/kept=",
+                         kept, "; p/put=base; "));
+
+  // The writer frees the base once it is written; what this chunk read
+  // from it must not point into it. Memory of the base's size, allocated
+  // and overwritten right away, likely reuses the base's arena block: a
+  // value still pointing there would read as 'X's (or crash, if unmapped).
+  base.reset();
+  std::vector<char> reuse(size_t{1} << 20, 'X');
+  EXPECT_EQ(*txn.Get("kept"), std::optional<std::string>(kept));
+  EXPECT_EQ(*txn.Get("hidden"), std::nullopt);
+  EXPECT_EQ(*txn.Get("put"), std::optional<std::string>("mine"));
+  ASSERT_TRUE(chunk.Seal().ok());
+  auto rows = chunk.SortedChanges();
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(Rows(*rows),
+            absl::StrCat("p/b/pool=", Balance("", 501).SerializeAsString(),
+                         "; p/put=mine; "));
+}
+
+TEST(ProjectionChunkTest, DrainForgetsEverythingAndReadsTheDatabaseAgain) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  ProjectionChunk chunk(ledger->db(), ledger->family());
+  ProjectionTxn txn(&chunk, "p/");
+  txn.Put("k", "chunk");
+  auto pool = txn.Mutable<v1::AccountBalance>("b/pool");
+  ASSERT_TRUE(pool.ok());
+  (*pool)->set_posted_credits_fen(9);
+  txn.Append("s/a|", "5", "line");
+  EXPECT_EQ(chunk.changed(), 3u);
+
+  rocksdb::WriteBatch batch;
+  ASSERT_TRUE(chunk.Drain(&batch).ok());
+  EXPECT_EQ(chunk.changed(), 0u);
+  EXPECT_EQ(batch.Count(), 3u);
+
+  // Not the drained value: the database's, which the chunk no longer
+  // shadows (the batch was not even written).
+  ASSERT_TRUE(ledger->Store("p/k", "db"));
+  EXPECT_EQ(*txn.Get("k"), std::optional<std::string>("db"));
+  EXPECT_EQ(*txn.Get("b/pool"), std::nullopt);
+  // A new chunk's groups start over: a smaller suffix is no error.
+  txn.Append("s/a|", "1", "line");
+  ASSERT_TRUE(chunk.Seal().ok());
+  auto rows = chunk.SortedChanges();
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(Rows(*rows), "p/s/a|1=line; ");
 }
 
 TEST(ProjectionsTest, FollowsWriterAndRebuildsIdentically) {

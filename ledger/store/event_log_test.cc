@@ -2,10 +2,17 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "ledger/store/sha256.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table_properties.h"
 #include "rocksdb/write_batch.h"
 
 namespace relief {
@@ -136,6 +143,291 @@ TEST(EventLogTest, SecondOpenOfTheSameDirFailsClearly) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.status().message().find("in use"), std::string::npos)
       << second.status();
+}
+
+// Every row of `family`, as "key=value; ", in key order.
+std::string Rows(const EventLog& log, rocksdb::ColumnFamilyHandle* family) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      log.db()->NewIterator(rocksdb::ReadOptions(), family));
+  std::string out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out += it->key().ToString() + "=" + it->value().ToString() + "; ";
+  }
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  return out;
+}
+
+// Files in `dir` that WriteSorted builds before ingesting them.
+int IngestFilesIn(const std::string& dir) {
+  int n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".relief-ingest") ++n;
+  }
+  return n;
+}
+
+// Rewrites the stored value of `sequence` in place, as someone with write
+// access to the data dir could.
+::testing::AssertionResult EditStored(
+    EventLog& log, uint64_t sequence,
+    const std::function<void(std::string*)>& edit) {
+  std::string value;
+  rocksdb::Status s = log.db()->Get(rocksdb::ReadOptions(), log.events(),
+                                    EncodeSequenceKey(sequence), &value);
+  if (!s.ok()) return ::testing::AssertionFailure() << s.ToString();
+  edit(&value);
+  s = log.db()->Put(rocksdb::WriteOptions(), log.events(),
+                    EncodeSequenceKey(sequence), value);
+  if (!s.ok()) return ::testing::AssertionFailure() << s.ToString();
+  return ::testing::AssertionSuccess();
+}
+
+TEST(EventLogTest, WriteSortedWritesPutsAndDeletes) {
+  std::string dir = TempDir();
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  rocksdb::ColumnFamilyHandle* family = (*log)->projections();
+  ASSERT_TRUE(
+      (*log)->db()->Put(rocksdb::WriteOptions(), family, "k/gone", "x").ok());
+  ASSERT_TRUE(
+      (*log)->db()->Put(rocksdb::WriteOptions(), family, "k/old", "old").ok());
+
+  ASSERT_TRUE((*log)
+                  ->WriteSorted(family, {{"k/a", "1"},
+                                         {"k/gone", "", /*present=*/false},
+                                         {"k/old", "new"},
+                                         {"k/z", ""}})
+                  .ok());
+  EXPECT_EQ(Rows(**log, family), "k/a=1; k/old=new; k/z=; ");
+  // The table file was linked into the database; its build name is gone.
+  EXPECT_EQ(IngestFilesIn(dir), 0);
+}
+
+// The projections family has whole-key bloom filters so that a lookup
+// during a rebuild skips the level-0 files that do not hold its key; the
+// files of a rebuild are WriteSorted's, so they need the filter too.
+TEST(EventLogTest, WriteSortedTableFilesHaveTheFamilysBloomFilter) {
+  auto log = EventLog::Open(TempDir());
+  ASSERT_TRUE(log.ok());
+  rocksdb::ColumnFamilyHandle* family = (*log)->projections();
+  ASSERT_TRUE((*log)
+                  ->db()
+                  ->Put(rocksdb::WriteOptions(), family, "a/flushed", "1")
+                  .ok());
+  ASSERT_TRUE((*log)->db()->Flush(rocksdb::FlushOptions(), family).ok());
+  ASSERT_TRUE((*log)->WriteSorted(family, {{"b/ingested", "2"}}).ok());
+
+  rocksdb::TablePropertiesCollection tables;
+  ASSERT_TRUE((*log)->db()->GetPropertiesOfAllTables(family, &tables).ok());
+  ASSERT_EQ(tables.size(), 2u);
+  std::string flushed_filter;
+  std::string ingested_filter = "(no ingested file)";
+  for (const auto& [file, properties] : tables) {
+    // Ingested files carry a global sequence number property; flushed ones
+    // do not.
+    if (properties->user_collected_properties.count(
+            "rocksdb.external_sst_file.global_seqno") > 0) {
+      ingested_filter = properties->filter_policy_name;
+    } else {
+      flushed_filter = properties->filter_policy_name;
+    }
+  }
+  EXPECT_NE(flushed_filter, "");
+  EXPECT_EQ(ingested_filter, flushed_filter);
+}
+
+TEST(EventLogTest, WriteSortedOfNoRowsWritesNothing) {
+  std::string dir = TempDir();
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->WriteSorted((*log)->projections(), {}).ok());
+  rocksdb::TablePropertiesCollection tables;
+  ASSERT_TRUE((*log)
+                  ->db()
+                  ->GetPropertiesOfAllTables((*log)->projections(), &tables)
+                  .ok());
+  EXPECT_EQ(tables.size(), 0u);  // not even an empty table file
+  EXPECT_EQ(Rows(**log, (*log)->projections()), "");
+  EXPECT_EQ(IngestFilesIn(dir), 0);
+}
+
+TEST(EventLogTest, WriteSortedRefusesRowsOutOfOrderAndWritesNothing) {
+  std::string dir = TempDir();
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  rocksdb::ColumnFamilyHandle* family = (*log)->projections();
+  absl::Status descending =
+      (*log)->WriteSorted(family, {{"k/a", "1"}, {"k/c", "3"}, {"k/b", "2"}});
+  EXPECT_EQ(descending.code(), absl::StatusCode::kInternal) << descending;
+  absl::Status twice =
+      (*log)->WriteSorted(family, {{"k/d", "1"}, {"k/d", "2"}});
+  EXPECT_EQ(twice.code(), absl::StatusCode::kInternal) << twice;
+  // All or nothing: not even the rows before the one out of order.
+  std::string value;
+  EXPECT_TRUE((*log)
+                  ->db()
+                  ->Get(rocksdb::ReadOptions(), family, "k/a", &value)
+                  .IsNotFound());
+  EXPECT_EQ(Rows(**log, family), "");
+  EXPECT_EQ(IngestFilesIn(dir), 0);  // the half-built files are removed
+}
+
+TEST(EventLogTest, WriteSortedRowsSurviveReopenAndOpenRemovesLeftovers) {
+  std::string dir = TempDir();
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)
+                  ->WriteSorted((*log)->projections(),
+                                {{"k/a", "1"}, {"k/b", "2"}})
+                  .ok());
+  log->reset();
+
+  // What a crash between building a table file and ingesting it leaves.
+  const std::string leftover = dir + "/relief-ingest-7.relief-ingest";
+  const std::string unrelated = dir + "/notes.txt";
+  std::ofstream(leftover) << "half a table file";
+  std::ofstream(unrelated) << "not the ledger's";
+  ASSERT_TRUE(std::filesystem::exists(leftover));
+
+  log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_FALSE(std::filesystem::exists(leftover));
+  EXPECT_TRUE(std::filesystem::exists(unrelated));
+  EXPECT_EQ(Rows(**log, (*log)->projections()), "k/a=1; k/b=2; ");
+  // File names start over after a reopen; they must not collide.
+  ASSERT_TRUE((*log)->WriteSorted((*log)->projections(), {{"k/c", "3"}}).ok());
+  EXPECT_EQ(Rows(**log, (*log)->projections()), "k/a=1; k/b=2; k/c=3; ");
+}
+
+TEST(EventLogTest, WriteSortedFailsWhenWritesFail) {
+  auto log = EventLog::Open(TempDir());
+  ASSERT_TRUE(log.ok());
+  (*log)->FailWritesForTesting(absl::UnavailableError("disk full"));
+  absl::Status s = (*log)->WriteSorted((*log)->projections(), {{"k/a", "1"}});
+  EXPECT_EQ(s, absl::UnavailableError("disk full"));
+  EXPECT_EQ(Rows(**log, (*log)->projections()), "");
+}
+
+TEST(EventLogTest, BulkLoadingDefersCompactionAndWritesGoOn) {
+  auto log = EventLog::Open(TempDir());
+  ASSERT_TRUE(log.ok());
+  rocksdb::ColumnFamilyHandle* family = (*log)->projections();
+  ASSERT_TRUE((*log)->SetBulkLoading(family, true).ok());
+  rocksdb::Options bulk = (*log)->db()->GetOptions(family);
+  EXPECT_TRUE(bulk.disable_auto_compactions);
+  EXPECT_EQ(bulk.level0_slowdown_writes_trigger, 1 << 20);
+  EXPECT_EQ(bulk.level0_stop_writes_trigger, 1 << 20);
+
+  // More overlapping files than the default triggers would let pile up
+  // without stalling.
+  for (int i = 0; i < 8; ++i) {
+    const std::string value = std::to_string(i);
+    ASSERT_TRUE((*log)->WriteSorted(family, {{"k/a", value}}).ok());
+  }
+  rocksdb::WriteBatch batch;
+  ASSERT_TRUE(batch.Put(family, "k/b", "batch").ok());
+  ASSERT_TRUE((*log)->Write(&batch, /*sync=*/false).ok());
+  EXPECT_EQ(Rows(**log, family), "k/a=7; k/b=batch; ");
+
+  ASSERT_TRUE((*log)->SetBulkLoading(family, false).ok());
+  const rocksdb::ColumnFamilyOptions defaults;
+  rocksdb::Options after = (*log)->db()->GetOptions(family);
+  EXPECT_FALSE(after.disable_auto_compactions);
+  EXPECT_EQ(after.level0_slowdown_writes_trigger,
+            defaults.level0_slowdown_writes_trigger);
+  EXPECT_EQ(after.level0_stop_writes_trigger,
+            defaults.level0_stop_writes_trigger);
+  EXPECT_EQ(Rows(**log, family), "k/a=7; k/b=batch; ");
+}
+
+TEST(EventLogTest, ReadRangeReturnsWhatScanReturns) {
+  auto log = EventLog::Open(TempDir());
+  ASSERT_TRUE(log.ok());
+  Append(**log, 20);
+  std::vector<std::string> scanned;
+  ASSERT_TRUE((*log)
+                  ->Scan(1, 20,
+                         [&](const v1::EventEnvelope& e) {
+                           scanned.push_back(e.SerializeAsString());
+                           return true;
+                         })
+                  .ok());
+  ASSERT_EQ(scanned.size(), 20u);
+
+  google::protobuf::Arena arena;
+  std::vector<const v1::EventEnvelope*> events;
+  ASSERT_TRUE((*log)->ReadRange(1, 20, &arena, &events).ok());
+  ASSERT_EQ(events.size(), 20u);
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i]->sequence(), i + 1);
+    EXPECT_EQ(events[i]->hash().size(), 32u);  // set, as Scan sets it
+    EXPECT_EQ(events[i]->SerializeAsString(), scanned[i]) << i;
+  }
+  // Appended, not replaced: the earlier messages stay valid on the arena.
+  ASSERT_TRUE((*log)->ReadRange(6, 8, &arena, &events).ok());
+  ASSERT_EQ(events.size(), 23u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(events[20 + i]->SerializeAsString(), scanned[5 + i]) << i;
+  }
+  EXPECT_EQ(events[0]->SerializeAsString(), scanned[0]);
+}
+
+// A range in the middle is verified from the stored hash of the event
+// before it, not from the start of the log.
+TEST(EventLogTest, ReadRangeStartsFromTheStoredHashBeforeIt) {
+  auto log = EventLog::Open(TempDir());
+  ASSERT_TRUE(log.ok());
+  Append(**log, 20);
+  // Damage before the range is not read again.
+  ASSERT_TRUE(EditStored(**log, 3, [](std::string* v) {
+    (*v)[v->size() - 2] ^= 0x01;
+  }));
+  google::protobuf::Arena arena;
+  std::vector<const v1::EventEnvelope*> events;
+  ASSERT_TRUE((*log)->ReadRange(10, 12, &arena, &events).ok());
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0]->sequence(), 10u);
+  EXPECT_EQ(events[2]->sequence(), 12u);
+
+  // Event 9's stored hash is where the chain resumes: altered, event 10's
+  // previous_hash no longer matches it.
+  ASSERT_TRUE(EditStored(**log, 9, [](std::string* v) { (*v)[0] ^= 0x01; }));
+  events.clear();
+  absl::Status s = (*log)->ReadRange(10, 12, &arena, &events);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("event 10: previous_hash"), std::string::npos)
+      << s;
+}
+
+TEST(EventLogTest, ReadRangeBeyondTheHeadFails) {
+  auto log = EventLog::Open(TempDir());
+  ASSERT_TRUE(log.ok());
+  Append(**log, 5);
+  google::protobuf::Arena arena;
+  for (uint64_t from : {4, 6}) {  // straddling the head, just after it
+    std::vector<const v1::EventEnvelope*> events;
+    absl::Status s = (*log)->ReadRange(from, 8, &arena, &events);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << from << ": " << s;
+    EXPECT_NE(s.message().find("expected events up to 8 but the log ends at 5"),
+              std::string::npos)
+        << s;
+  }
+}
+
+TEST(EventLogTest, ReadRangeNamesATamperedEvent) {
+  auto log = EventLog::Open(TempDir());
+  ASSERT_TRUE(log.ok());
+  Append(**log, 20);
+  ASSERT_TRUE(EditStored(**log, 12, [](std::string* v) {
+    (*v)[v->size() - 2] ^= 0x01;
+  }));
+  google::protobuf::Arena arena;
+  for (uint64_t from : {1, 10, 12}) {
+    std::vector<const v1::EventEnvelope*> events;
+    absl::Status s = (*log)->ReadRange(from, 15, &arena, &events);
+    EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << from << ": " << s;
+    EXPECT_NE(s.message().find("event 12:"), std::string::npos) << s;
+  }
 }
 
 }  // namespace
