@@ -1,8 +1,10 @@
 #include "projections/projection_runner.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <future>
 #include <memory>
@@ -16,6 +18,14 @@ namespace {
 // A catch-up at least this long is logged with its speed.
 constexpr uint64_t kCatchUpLogEvents = 100000;
 }  // namespace
+
+// Events read from the log for one chunk. Batches are used again (a parse
+// into a used message reuses its memory): see TakeBatch / GiveBackBatch.
+struct ProjectionRunner::EventBatch {
+  uint64_t from = 0, to = 0;
+  std::vector<std::unique_ptr<v1::EventEnvelope>> envelopes;
+  size_t count = 0;  // envelopes[0..count) hold from..to
+};
 
 std::string ProjectionRunner::CheckpointKey(absl::string_view name) {
   return absl::StrCat("checkpoint/", name);
@@ -72,7 +82,10 @@ absl::Status ProjectionRunner::Start() {
     started_from_ = lowest;
     target_ = std::max(target_, lowest);
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "relief-project");
+    Run();
+  });
   return absl::OkStatus();
 }
 
@@ -149,6 +162,26 @@ std::vector<ProjectionRunner::Checkpoint> ProjectionRunner::checkpoints()
 }
 
 namespace {
+// CPU time of the calling thread, in nanoseconds.
+int64_t ThreadCpuNanos() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
+// Adds the calling thread's CPU time from construction to destruction to
+// `total`.
+class ThreadCpuTimer {
+ public:
+  explicit ThreadCpuTimer(std::atomic<int64_t>* total)
+      : total_(total), start_(ThreadCpuNanos()) {}
+  ~ThreadCpuTimer() { total_->fetch_add(ThreadCpuNanos() - start_); }
+
+ private:
+  std::atomic<int64_t>* total_;
+  int64_t start_;
+};
+
 double ProcessCpuSeconds() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
@@ -166,22 +199,30 @@ void ProjectionRunner::Fail(const absl::Status& s) {
   if (on_failure_) on_failure_(s);
 }
 
-// Events read from the log for one chunk, on an arena freed all at once.
-struct ProjectionRunner::EventBatch {
-  uint64_t from = 0, to = 0;
-  google::protobuf::Arena arena;
-  std::vector<const v1::EventEnvelope*> events;
-};
-
 absl::StatusOr<std::unique_ptr<ProjectionRunner::EventBatch>>
 ProjectionRunner::ReadBatch(uint64_t from, uint64_t to) const {
-  auto batch = std::make_unique<EventBatch>();
+  ThreadCpuTimer timer(&read_cpu_);
+  std::unique_ptr<EventBatch> batch;
+  {
+    absl::MutexLock lock(&batches_mu_);
+    if (!spare_batches_.empty()) {
+      batch = std::move(spare_batches_.back());
+      spare_batches_.pop_back();
+    }
+  }
+  if (batch == nullptr) batch = std::make_unique<EventBatch>();
   batch->from = from;
   batch->to = to;
-  batch->events.reserve(to - from + 1);
   RELIEF_RETURN_IF_ERROR(
-      log_->ReadRange(from, to, &batch->arena, &batch->events));
+      log_->ReadRange(from, to, &batch->envelopes, &batch->count));
   return batch;
+}
+
+void ProjectionRunner::GiveBackBatch(std::unique_ptr<EventBatch> batch) const {
+  if (batch == nullptr) return;
+  absl::MutexLock lock(&batches_mu_);
+  // Three are in use at most (read ahead, applied, being written).
+  if (spare_batches_.size() < 3) spare_batches_.push_back(std::move(batch));
 }
 
 void ProjectionRunner::Run() {
@@ -225,13 +266,18 @@ void ProjectionRunner::Run() {
     const double wall = absl::ToDoubleSeconds(absl::Now() - catch_up_started);
     const double cpu = ProcessCpuSeconds() - catch_up_cpu;
     const double events = static_cast<double>(reached - catch_up_from);
+    auto seconds = [](std::atomic<int64_t>& nanos) {
+      return static_cast<double>(nanos.exchange(0)) / 1e9;
+    };
     std::fprintf(stderr,
                  "reliefd: read models caught up from %llu to %llu: %.0f "
                  "events in %.2f s (%.0f events/s; reliefd used %.2f s of "
-                 "CPU meanwhile)\n",
+                 "CPU meanwhile: reading the log %.2f s, applying %.2f s, "
+                 "writing %.2f s)\n",
                  static_cast<unsigned long long>(catch_up_from),
                  static_cast<unsigned long long>(reached), events, wall,
-                 wall > 0 ? events / wall : 0, cpu);
+                 wall > 0 ? events / wall : 0, cpu, seconds(read_cpu_),
+                 seconds(apply_cpu_), seconds(write_cpu_));
     catch_up_to = 0;
   };
   while (true) {
@@ -273,6 +319,9 @@ void ProjectionRunner::Run() {
         catch_up_to = target_;
         catch_up_started = absl::Now();
         catch_up_cpu = ProcessCpuSeconds();
+        read_cpu_ = 0;
+        apply_cpu_ = 0;
+        write_cpu_ = 0;
       }
     }
     if (catching_up) bulk.Set(true);
@@ -295,6 +344,7 @@ void ProjectionRunner::Run() {
           to + std::min(target - to, options_.catch_up_chunk_events);
       ahead = std::async(std::launch::async, [this, from = ahead_from,
                                               ahead_to] {
+        pthread_setname_np(pthread_self(), "relief-read");
         return ReadBatch(from, ahead_to);
       });
     }
@@ -313,15 +363,18 @@ void ProjectionRunner::Run() {
           std::launch::async,
           [this, c = chunk.get(), older = std::move(previous),
            events = *std::move(batch), to]() mutable {
+            pthread_setname_np(pthread_self(), "relief-write");
+            ThreadCpuTimer timer(&write_cpu_);
             absl::Status w = WriteChunk(*c, to, /*large=*/true);
             // Freeing takes time too: here, not on the applying thread.
             older.reset();
-            events.reset();
+            GiveBackBatch(std::move(events));
             return w;
           });
       previous = std::move(chunk);
     } else {
       previous.reset();
+      GiveBackBatch(*std::move(batch));
       bulk.Set(false);
       s = WriteChunk(*chunk, to, /*large=*/false);
       if (!s.ok()) {
@@ -336,12 +389,14 @@ void ProjectionRunner::Run() {
 
 absl::Status ProjectionRunner::ApplyChunk(const EventBatch& batch,
                                           ProjectionChunk& chunk) {
+  ThreadCpuTimer timer(&apply_cpu_);
   std::vector<ProjectionTxn> txns;
   txns.reserve(projections_.size());
   for (const auto& p : projections_) {
     txns.emplace_back(&chunk, absl::StrCat(p->name(), "/"));
   }
-  for (const v1::EventEnvelope* e : batch.events) {
+  for (size_t k = 0; k < batch.count; ++k) {
+    const v1::EventEnvelope* e = batch.envelopes[k].get();
     for (size_t i = 0; i < projections_.size(); ++i) {
       absl::Status s = projections_[i]->Apply(*e, txns[i]);
       if (!s.ok()) {

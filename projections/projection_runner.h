@@ -10,6 +10,7 @@
 #ifndef RELIEF_PROJECTIONS_PROJECTION_RUNNER_H_
 #define RELIEF_PROJECTIONS_PROJECTION_RUNNER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -92,6 +93,7 @@ class ProjectionRunner {
   // Reads and verifies the events from..to.
   absl::StatusOr<std::unique_ptr<EventBatch>> ReadBatch(uint64_t from,
                                                         uint64_t to) const;
+  void GiveBackBatch(std::unique_ptr<EventBatch> batch) const;
   // Applies the batch's events to `chunk`, then seals it.
   absl::Status ApplyChunk(const EventBatch& batch, ProjectionChunk& chunk);
   // Writes the chunk's changes and checkpoints at `last`; then applied_ =
@@ -112,6 +114,13 @@ class ProjectionRunner {
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status health_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
+  // CPU time spent reading, applying and writing during a catch-up (for
+  // its log line).
+  mutable std::atomic<int64_t> read_cpu_{0};
+  mutable absl::Mutex batches_mu_;
+  mutable std::vector<std::unique_ptr<EventBatch>> spare_batches_
+      ABSL_GUARDED_BY(batches_mu_);
+  std::atomic<int64_t> apply_cpu_{0}, write_cpu_{0};
 };
 
 }  // namespace relief

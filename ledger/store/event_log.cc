@@ -204,6 +204,11 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
   log->projections_ = handles[4];
   log->dir_ = dir;
   log->options_ = options;
+  log->bulk_table_options_ = projections_options;
+  rocksdb::BlockBasedTableOptions bulk_table = projections_table;
+  bulk_table.checksum = rocksdb::kXXH3;  // crc32c is slow in this build
+  log->bulk_table_options_.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(bulk_table));
   if (!read_only) {
     // Files of a WriteSorted cut short by a crash were never ingested.
     std::vector<std::string> children;
@@ -286,10 +291,14 @@ absl::Status EventLog::WriteSorted(rocksdb::ColumnFamilyHandle* family,
   if (rows.empty()) return absl::OkStatus();
   const std::string path =
       absl::StrCat(dir_, "/relief-ingest-", ingested_files_++, kIngestSuffix);
-  rocksdb::Options file_options = options_;
-  // The family's own table options (the projections family uses defaults).
+  // The family's options, but with a faster checksum: these files are
+  // compacted again when the bulk load ends.
+  rocksdb::Options file_options(options_, bulk_table_options_);
+  // The file is read soon (the next chunk, queries): keep it in the page
+  // cache.
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(file_options),
-                                file_options, family);
+                                file_options, family,
+                                /*invalidate_page_cache=*/false);
   rocksdb::Status s = writer.Open(path);
   for (size_t i = 0; s.ok() && i < rows.size(); ++i) {
     const rocksdb::Slice key(rows[i].key.data(), rows[i].key.size());
@@ -432,8 +441,10 @@ absl::Status EventLog::Scan(
 }
 
 absl::Status EventLog::ReadRange(
-    uint64_t from, uint64_t to, google::protobuf::Arena* arena,
-    std::vector<const v1::EventEnvelope*>* out) const {
+    uint64_t from, uint64_t to,
+    std::vector<std::unique_ptr<v1::EventEnvelope>>* envelopes,
+    size_t* count) const {
+  *count = 0;
   if (from == 0) from = 1;
   std::string previous_hash = GenesisHash();
   if (from > 1) {
@@ -450,8 +461,10 @@ absl::Status EventLog::ReadRange(
   read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_));
   for (it->Seek(EncodeSequenceKey(from)); it->Valid(); it->Next()) {
-    auto* envelope =
-        google::protobuf::Arena::CreateMessage<v1::EventEnvelope>(arena);
+    if (*count == envelopes->size()) {
+      envelopes->push_back(std::make_unique<v1::EventEnvelope>());
+    }
+    v1::EventEnvelope* envelope = (*envelopes)[*count].get();
     if (!verifier.Check(absl::string_view(it->key().data(), it->key().size()),
                         absl::string_view(it->value().data(),
                                           it->value().size()),
@@ -461,7 +474,7 @@ absl::Status EventLog::ReadRange(
                                    "; run `reliefd verify` and restore from "
                                    "a backup"));
     }
-    out->push_back(envelope);
+    ++*count;
   }
   RELIEF_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the log"));
   if (verifier.last_good_sequence() != to) {

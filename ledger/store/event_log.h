@@ -20,11 +20,13 @@
 // zero bytes. The envelope repeats its sequence, so a value moved to another
 // key is caught.
 //
-// Thread-safety: the RocksDB handle is thread-safe; EventLog adds no state
-// of its own after Open. Only the writer appends.
+// Thread-safety: the RocksDB handle is thread-safe; EventLog's own state
+// after Open is a counter naming WriteSorted's files (atomic). Only the
+// writer appends.
 #ifndef RELIEF_LEDGER_STORE_EVENT_LOG_H_
 #define RELIEF_LEDGER_STORE_EVENT_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,7 +36,6 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
-#include "google/protobuf/arena.h"
 #include "absl/status/statusor.h"
 #include "relief/storage/v1/storage.pb.h"
 #include "relief/v1/events.pb.h"
@@ -147,13 +148,15 @@ class EventLog {
                     const std::function<bool(const v1::EventEnvelope&)>& visit)
       const;
 
-  // Scan into messages that outlive the call: the events from..to (both
-  // present), verified as Scan does, created on `arena` and appended to
-  // `out`. For reading ahead on another thread while the previous range
-  // is applied.
-  absl::Status ReadRange(uint64_t from, uint64_t to,
-                         google::protobuf::Arena* arena,
-                         std::vector<const v1::EventEnvelope*>* out) const;
+  // Scan into messages that outlive the call: the events from..to (all
+  // must be present), verified as Scan does, parsed into (*envelopes)[0..]
+  // — reusing the messages already there, whose memory a parse reuses, and
+  // adding more as needed; `count` receives how many. For reading ahead on
+  // another thread while the previous range is applied.
+  absl::Status ReadRange(
+      uint64_t from, uint64_t to,
+      std::vector<std::unique_ptr<v1::EventEnvelope>>* envelopes,
+      size_t* count) const;
 
   // Decodes events without chain checks (for listing): newest first or
   // oldest first, at most `limit`.
@@ -179,7 +182,8 @@ class EventLog {
   absl::Status injected_failure_;
   std::string dir_;
   rocksdb::Options options_;
-  uint64_t ingested_files_ = 0;  // names the next file WriteSorted makes
+  rocksdb::ColumnFamilyOptions bulk_table_options_;  // for WriteSorted
+  std::atomic<uint64_t> ingested_files_{0};  // names WriteSorted's next file
 };
 
 // Maps a RocksDB status to an absl::Status with context. A full disk

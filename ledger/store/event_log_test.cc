@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "ledger/store/sha256.h"
 #include "rocksdb/options.h"
@@ -354,22 +353,26 @@ TEST(EventLogTest, ReadRangeReturnsWhatScanReturns) {
                   .ok());
   ASSERT_EQ(scanned.size(), 20u);
 
-  google::protobuf::Arena arena;
-  std::vector<const v1::EventEnvelope*> events;
-  ASSERT_TRUE((*log)->ReadRange(1, 20, &arena, &events).ok());
+  std::vector<std::unique_ptr<v1::EventEnvelope>> events;
+  size_t count = 0;
+  ASSERT_TRUE((*log)->ReadRange(1, 20, &events, &count).ok());
+  ASSERT_EQ(count, 20u);
   ASSERT_EQ(events.size(), 20u);
-  for (size_t i = 0; i < events.size(); ++i) {
+  for (size_t i = 0; i < count; ++i) {
     EXPECT_EQ(events[i]->sequence(), i + 1);
     EXPECT_EQ(events[i]->hash().size(), 32u);  // set, as Scan sets it
     EXPECT_EQ(events[i]->SerializeAsString(), scanned[i]) << i;
   }
-  // Appended, not replaced: the earlier messages stay valid on the arena.
-  ASSERT_TRUE((*log)->ReadRange(6, 8, &arena, &events).ok());
-  ASSERT_EQ(events.size(), 23u);
+  // The messages are used again: a shorter range fills the first ones and
+  // leaves the vector's size alone.
+  const v1::EventEnvelope* first = events[0].get();
+  ASSERT_TRUE((*log)->ReadRange(6, 8, &events, &count).ok());
+  ASSERT_EQ(count, 3u);
+  ASSERT_EQ(events.size(), 20u);
+  EXPECT_EQ(events[0].get(), first);
   for (size_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(events[20 + i]->SerializeAsString(), scanned[5 + i]) << i;
+    EXPECT_EQ(events[i]->SerializeAsString(), scanned[5 + i]) << i;
   }
-  EXPECT_EQ(events[0]->SerializeAsString(), scanned[0]);
 }
 
 // A range in the middle is verified from the stored hash of the event
@@ -382,18 +385,17 @@ TEST(EventLogTest, ReadRangeStartsFromTheStoredHashBeforeIt) {
   ASSERT_TRUE(EditStored(**log, 3, [](std::string* v) {
     (*v)[v->size() - 2] ^= 0x01;
   }));
-  google::protobuf::Arena arena;
-  std::vector<const v1::EventEnvelope*> events;
-  ASSERT_TRUE((*log)->ReadRange(10, 12, &arena, &events).ok());
-  ASSERT_EQ(events.size(), 3u);
+  std::vector<std::unique_ptr<v1::EventEnvelope>> events;
+  size_t count = 0;
+  ASSERT_TRUE((*log)->ReadRange(10, 12, &events, &count).ok());
+  ASSERT_EQ(count, 3u);
   EXPECT_EQ(events[0]->sequence(), 10u);
   EXPECT_EQ(events[2]->sequence(), 12u);
 
   // Event 9's stored hash is where the chain resumes: altered, event 10's
   // previous_hash no longer matches it.
   ASSERT_TRUE(EditStored(**log, 9, [](std::string* v) { (*v)[0] ^= 0x01; }));
-  events.clear();
-  absl::Status s = (*log)->ReadRange(10, 12, &arena, &events);
+  absl::Status s = (*log)->ReadRange(10, 12, &events, &count);
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
   EXPECT_NE(s.message().find("event 10: previous_hash"), std::string::npos)
       << s;
@@ -403,10 +405,10 @@ TEST(EventLogTest, ReadRangeBeyondTheHeadFails) {
   auto log = EventLog::Open(TempDir());
   ASSERT_TRUE(log.ok());
   Append(**log, 5);
-  google::protobuf::Arena arena;
   for (uint64_t from : {4, 6}) {  // straddling the head, just after it
-    std::vector<const v1::EventEnvelope*> events;
-    absl::Status s = (*log)->ReadRange(from, 8, &arena, &events);
+    std::vector<std::unique_ptr<v1::EventEnvelope>> events;
+    size_t count = 0;
+    absl::Status s = (*log)->ReadRange(from, 8, &events, &count);
     EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << from << ": " << s;
     EXPECT_NE(s.message().find("expected events up to 8 but the log ends at 5"),
               std::string::npos)
@@ -421,10 +423,10 @@ TEST(EventLogTest, ReadRangeNamesATamperedEvent) {
   ASSERT_TRUE(EditStored(**log, 12, [](std::string* v) {
     (*v)[v->size() - 2] ^= 0x01;
   }));
-  google::protobuf::Arena arena;
   for (uint64_t from : {1, 10, 12}) {
-    std::vector<const v1::EventEnvelope*> events;
-    absl::Status s = (*log)->ReadRange(from, 15, &arena, &events);
+    std::vector<std::unique_ptr<v1::EventEnvelope>> events;
+    size_t count = 0;
+    absl::Status s = (*log)->ReadRange(from, 15, &events, &count);
     EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << from << ": " << s;
     EXPECT_NE(s.message().find("event 12:"), std::string::npos) << s;
   }
