@@ -125,8 +125,17 @@ std::string YearKey(absl::string_view unit, int year) {
 
 int CivilYearOf(int64_t unix_micros) {
   static const absl::TimeZone kChina = absl::FixedTimeZone(8 * 60 * 60);
-  return static_cast<int>(
-      absl::ToCivilYear(absl::FromUnixMicros(unix_micros), kChina).year());
+  // Replays ask for the same year event after event: remember the last
+  // year's bounds [begin, end) per thread.
+  thread_local int64_t begin = 1, end = 0;
+  thread_local int year = 0;
+  if (unix_micros >= begin && unix_micros < end) return year;
+  const absl::CivilYear civil =
+      absl::ToCivilYear(absl::FromUnixMicros(unix_micros), kChina);
+  year = static_cast<int>(civil.year());
+  begin = absl::ToUnixMicros(absl::FromCivil(civil, kChina));
+  end = absl::ToUnixMicros(absl::FromCivil(civil + 1, kChina));
+  return year;
 }
 
 namespace {
@@ -474,12 +483,14 @@ absl::Status MatchingProjection::Apply(const v1::EventEnvelope& envelope,
         p.fund_source() != v1::FUND_SOURCE_GOVERNMENT_MATCHING) {
       continue;
     }
-    auto from = ParseAccountName(p.debit_account());
-    auto to = ParseAccountName(p.credit_account());
-    if (!from.ok() || !to.ok()) return absl::InternalError("bad account name");
+    AccountView from, to;
+    if (!ParseAccountView(p.debit_account(), &from) ||
+        !ParseAccountView(p.credit_account(), &to)) {
+      return absl::InternalError("bad account name");
+    }
     // Money into a unit's pool from outside (or, for federation money, from
     // its parent) counts as received; the reverse movement un-counts it.
-    auto counts = [&](const AccountId& pool, const AccountId& other) {
+    auto counts = [&](const AccountView& pool, const AccountView& other) {
       if (pool.kind != AccountKind::kPool) return false;
       if (other.kind == AccountKind::kExternal) return true;
       return p.fund_source() == v1::FUND_SOURCE_FEDERATION_ALLOCATION &&
@@ -487,14 +498,16 @@ absl::Status MatchingProjection::Apply(const v1::EventEnvelope& envelope,
              ParentPartOf(pool.unit_code) == other.unit_code;
     };
     for (int sign : {1, -1}) {
-      const AccountId& pool = sign > 0 ? *to : *from;
-      const AccountId& other = sign > 0 ? *from : *to;
+      const AccountView& pool = sign > 0 ? to : from;
+      const AccountView& other = sign > 0 ? from : to;
       if (!counts(pool, other)) continue;
       const std::string key = absl::StrCat("year/", YearKey(pool.unit_code, year));
       auto found = txn.Mutable<v1::MatchingRow>(key);
       if (!found.ok()) return found.status();
       v1::MatchingRow* row = *found;
-      row->set_unit_code(pool.unit_code);
+      if (row->unit_code() != pool.unit_code) {
+        row->set_unit_code(std::string(pool.unit_code));
+      }
       row->set_year(year);
       int64_t value = p.fund_source() == v1::FUND_SOURCE_FEDERATION_ALLOCATION
                           ? row->federation_received_fen()

@@ -300,7 +300,7 @@ void ProjectionRunner::Run() {
     }
     uint64_t to;
     uint64_t target;
-    bool catching_up;
+    bool catching_up, far_behind;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this, scheduled]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -311,6 +311,9 @@ void ProjectionRunner::Run() {
       target = target_;
       const uint64_t behind = target_ - scheduled;
       catching_up = behind >= 4 * options_.chunk_events;
+      // Deferring compaction pays for a long catch-up (a rebuild, a start
+      // after a crash), not for falling a few chunks behind under load.
+      far_behind = behind >= 4 * options_.catch_up_chunk_events;
       to = scheduled +
            std::min(behind, catching_up ? options_.catch_up_chunk_events
                                         : options_.chunk_events);
@@ -324,7 +327,7 @@ void ProjectionRunner::Run() {
         write_cpu_ = 0;
       }
     }
-    if (catching_up) bulk.Set(true);
+    if (far_behind) bulk.Set(true);
     // The events: read ahead while the chunk before was applied, or now.
     absl::StatusOr<std::unique_ptr<EventBatch>> batch;
     if (ahead.valid() && ahead_from == scheduled + 1) {
