@@ -399,8 +399,10 @@ absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
   const std::string& type = EventType(envelope.event());
   const std::string memo = MemoOf(envelope.event());
   uint64_t index = 0;
-  std::string key, suffix, value;
-  v1::StatementEntry entry;
+  // Reused from event to event (a replay runs this a million times): their
+  // memory stays allocated.
+  thread_local std::string key, suffix, value;
+  thread_local v1::StatementEntry entry;
   for (const v1::Posting& p : *postings) {
     for (bool debit : {true, false}) {
       const std::string& account = debit ? p.debit_account() : p.credit_account();
