@@ -78,7 +78,7 @@ class ByteArena {
   char* Allocate(size_t size);
 
  private:
-  static constexpr size_t kBlockBytes = 1 << 20;
+  static constexpr size_t kMaxBlockBytes = 1 << 20;
   std::vector<std::unique_ptr<char[]>> blocks_;
   char* next_ = nullptr;
   size_t left_ = 0;

@@ -17,14 +17,19 @@ absl::string_view ByteArena::Copy(absl::string_view bytes) {
 
 char* ByteArena::Allocate(size_t size) {
   if (size > left_) {
+    // Blocks grow from 4 KiB (a chunk of one event, following the writer,
+    // needs little) to 1 MiB (a chunk of 65,536 events being rebuilt).
+    const size_t block =
+        std::min(kMaxBlockBytes, size_t{4096} << std::min<size_t>(
+                                     blocks_.size(), 8));
     // A large value gets a block of its own; the current block stays.
-    if (size > kBlockBytes / 4) {
+    if (size > block / 4) {
       blocks_.push_back(std::make_unique<char[]>(size));
       return blocks_.back().get();
     }
-    blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+    blocks_.push_back(std::make_unique<char[]>(block));
     next_ = blocks_.back().get();
-    left_ = kBlockBytes;
+    left_ = block;
   }
   char* out = next_;
   next_ += size;
