@@ -20,7 +20,7 @@ constexpr uint64_t kCatchUpLogEvents = 100000;
 }  // namespace
 
 // Events read from the log for one chunk. Batches are used again (a parse
-// into a used message reuses its memory): see TakeBatch / GiveBackBatch.
+// into a used message reuses its memory): see ReadBatch and GiveBackBatch.
 struct ProjectionRunner::EventBatch {
   uint64_t from = 0, to = 0;
   std::vector<std::unique_ptr<v1::EventEnvelope>> envelopes;

@@ -291,8 +291,8 @@ absl::Status EventLog::WriteSorted(rocksdb::ColumnFamilyHandle* family,
   if (rows.empty()) return absl::OkStatus();
   const std::string path =
       absl::StrCat(dir_, "/relief-ingest-", ingested_files_++, kIngestSuffix);
-  // The family's options, but with a faster checksum: these files are
-  // compacted again when the bulk load ends.
+  // The family's options, but with a faster checksum: RocksDB compacts
+  // these files into its own later.
   rocksdb::Options file_options(options_, bulk_table_options_);
   // The file is read soon (the next chunk, queries): keep it in the page
   // cache.
