@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/domain/rejection.h"
@@ -407,10 +408,13 @@ absl::Status EventLog::SaveSnapshot(const storage::v1::Snapshot& snapshot) {
   return Write(&batch, /*sync=*/true);
 }
 
-absl::Status EventLog::Scan(
+absl::Status EventLog::VerifiedWalk(
     uint64_t from, uint64_t to,
-    const std::function<bool(const v1::EventEnvelope&)>& visit) const {
+    absl::FunctionRef<v1::EventEnvelope*()> slot,
+    absl::FunctionRef<bool(const v1::EventEnvelope&)> visit,
+    uint64_t* last) const {
   if (from == 0) from = 1;
+  *last = from - 1;
   std::string previous_hash = GenesisHash();
   if (from > 1) {
     auto hash = ReadHash(from - 1);
@@ -422,49 +426,12 @@ absl::Status EventLog::Scan(
   read.fill_cache = false;
   // Long scans (replay, rebuilds, as-of folds) read the log sequentially.
   read.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_));
-  v1::EventEnvelope envelope;
-  for (it->Seek(EncodeSequenceKey(from)); it->Valid(); it->Next()) {
-    absl::string_view key(it->key().data(), it->key().size());
-    if (to != 0 && key.size() == 8 && DecodeSequenceKey(key) > to) break;
-    if (!verifier.Check(key, absl::string_view(it->value().data(),
-                                              it->value().size()),
-                        &envelope)) {
-      return DataLoss(absl::StrCat("event ", verifier.bad_sequence(), ": ",
-                                   verifier.problem(),
-                                   "; run `reliefd verify` and restore from "
-                                   "a backup"));
-    }
-    if (!visit(envelope)) return absl::OkStatus();
-  }
-  return FromRocks(it->status(), "scanning the log");
-}
-
-absl::Status EventLog::ReadRange(
-    uint64_t from, uint64_t to,
-    std::vector<std::unique_ptr<v1::EventEnvelope>>* envelopes,
-    size_t* count) const {
-  *count = 0;
-  if (from == 0) from = 1;
-  std::string previous_hash = GenesisHash();
-  if (from > 1) {
-    auto hash = ReadHash(from - 1);
-    if (!hash.ok()) return hash.status();
-    previous_hash = *std::move(hash);
-  }
-  ChainVerifier verifier(from - 1, std::move(previous_hash));
-  rocksdb::ReadOptions read;
-  read.fill_cache = false;
-  read.readahead_size = 2 << 20;
-  const std::string end = EncodeSequenceKey(to + 1);
+  const std::string end = to != 0 ? EncodeSequenceKey(to + 1) : std::string();
   const rocksdb::Slice upper(end);
-  read.iterate_upper_bound = &upper;
+  if (to != 0) read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_));
   for (it->Seek(EncodeSequenceKey(from)); it->Valid(); it->Next()) {
-    if (*count == envelopes->size()) {
-      envelopes->push_back(std::make_unique<v1::EventEnvelope>());
-    }
-    v1::EventEnvelope* envelope = (*envelopes)[*count].get();
+    v1::EventEnvelope* envelope = slot();
     if (!verifier.Check(absl::string_view(it->key().data(), it->key().size()),
                         absl::string_view(it->value().data(),
                                           it->value().size()),
@@ -474,13 +441,43 @@ absl::Status EventLog::ReadRange(
                                    "; run `reliefd verify` and restore from "
                                    "a backup"));
     }
-    ++*count;
+    *last = verifier.last_good_sequence();
+    if (!visit(*envelope)) return absl::OkStatus();
   }
-  RELIEF_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the log"));
-  if (verifier.last_good_sequence() != to) {
+  return FromRocks(it->status(), "scanning the log");
+}
+
+absl::Status EventLog::Scan(
+    uint64_t from, uint64_t to,
+    const std::function<bool(const v1::EventEnvelope&)>& visit) const {
+  v1::EventEnvelope envelope;
+  uint64_t last = 0;
+  return VerifiedWalk(
+      from, to, [&envelope] { return &envelope; }, visit, &last);
+}
+
+absl::Status EventLog::ReadRange(
+    uint64_t from, uint64_t to,
+    std::vector<std::unique_ptr<v1::EventEnvelope>>* envelopes,
+    size_t* count) const {
+  *count = 0;
+  uint64_t last = 0;
+  RELIEF_RETURN_IF_ERROR(VerifiedWalk(
+      from, to,
+      [&]() -> v1::EventEnvelope* {
+        if (*count == envelopes->size()) {
+          envelopes->push_back(std::make_unique<v1::EventEnvelope>());
+        }
+        return (*envelopes)[*count].get();
+      },
+      [&](const v1::EventEnvelope&) {
+        ++*count;
+        return true;
+      },
+      &last));
+  if (last != to) {
     return absl::InternalError(absl::StrCat(
-        "expected events up to ", to, " but the log ends at ",
-        verifier.last_good_sequence()));
+        "expected events up to ", to, " but the log ends at ", last));
   }
   return absl::OkStatus();
 }

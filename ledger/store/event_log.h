@@ -35,6 +35,7 @@
 #include <vector>
 #include "absl/strings/string_view.h"
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "relief/storage/v1/storage.pb.h"
@@ -172,6 +173,14 @@ class EventLog {
 
  private:
   EventLog() = default;
+  // Scan's and ReadRange's walk: the events from..to (to = 0: to the end)
+  // in order, each parsed into slot() and checked against the chain, then
+  // visit() (false stops). `last` receives the last sequence verified.
+  absl::Status VerifiedWalk(
+      uint64_t from, uint64_t to,
+      absl::FunctionRef<v1::EventEnvelope*()> slot,
+      absl::FunctionRef<bool(const v1::EventEnvelope&)> visit,
+      uint64_t* last) const;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* events_ = nullptr;
   rocksdb::ColumnFamilyHandle* requests_ = nullptr;
