@@ -20,12 +20,16 @@ namespace {
 
 constexpr char kSep = '\0';
 
-std::string BigEndian(uint64_t value, int bytes) {
-  std::string out(bytes, '\0');
+void PutBigEndian(uint64_t value, int bytes, char* out) {
   for (int i = bytes - 1; i >= 0; --i) {
     out[i] = static_cast<char>(value & 0xff);
     value >>= 8;
   }
+}
+
+std::string BigEndian(uint64_t value, int bytes) {
+  std::string out(bytes, '\0');
+  PutBigEndian(value, bytes, out.data());
   return out;
 }
 
@@ -392,18 +396,33 @@ absl::Status AddSummaryRow(const v1::FundSummary& one, v1::FundSummary& sum) {
   return absl::OkStatus();
 }
 
+// Statement lines: rows of lines of one account, one row per account and
+// 4,096 sequences (kStatementBucketBits), each line a fixed record:
+//   sequence:u64be posting:u16be side:u8 (0 debit, 1 credit)
+//   balance_fen:i64be (two's complement)
+// The rest of a line (time, counter account, amount, type, memo) is read
+// from its event when the statement is listed. A row only grows, by a merge
+// (ProjectionTxn::Extend): a rebuild writes each row once per chunk, and
+// the row is the same whatever the chunks were.
+namespace {
+constexpr int kStatementBucketBits = 12;
+constexpr size_t kStatementLineBytes = 8 + 2 + 1 + 8;
+}  // namespace
+
 absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
                                        ProjectionTxn& txn) {
   const auto* postings = PostingsOf(envelope.event());
   if (postings == nullptr) return absl::OkStatus();
-  const std::string& type = EventType(envelope.event());
-  const std::string memo = MemoOf(envelope.event());
-  uint64_t index = 0;
+  if (postings->size() > 0xffff) {
+    return absl::InternalError("an event has more than 65,535 postings");
+  }
   // Reused from event to event (a replay runs this a million times): their
   // memory stays allocated.
-  thread_local std::string key, suffix, value;
-  thread_local v1::StatementEntry entry;
-  for (const v1::Posting& p : *postings) {
+  thread_local std::string key;
+  char bucket_key[8];
+  PutBigEndian(envelope.sequence() >> kStatementBucketBits, 8, bucket_key);
+  for (int i = 0; i < postings->size(); ++i) {
+    const v1::Posting& p = (*postings)[i];
     for (bool debit : {true, false}) {
       const std::string& account = debit ? p.debit_account() : p.credit_account();
       key.assign("b/").append(account);
@@ -417,27 +436,16 @@ absl::Status AccountsProjection::Apply(const v1::EventEnvelope& envelope,
           p.phase() == v1::POSTING_PHASE_VOID_PENDING) {
         continue;
       }
-
-      entry.Clear();
-      entry.set_sequence(envelope.sequence());
-      entry.set_recorded_at_unix_micros(envelope.recorded_at_unix_micros());
-      entry.set_counter_account(debit ? p.credit_account() : p.debit_account());
-      if (debit) {
-        entry.set_debit_fen(p.amount_fen());
-      } else {
-        entry.set_credit_fen(p.amount_fen());
-      }
-      entry.set_balance_fen((*balance)->posted_credits_fen() -
-                            (*balance)->posted_debits_fen());
-      entry.set_event_type(type);
-      entry.set_memo(memo);
-      // Lines of one account are written in sequence order: appended.
+      const int64_t after =
+          (*balance)->posted_credits_fen() - (*balance)->posted_debits_fen();
+      char line[kStatementLineBytes];
+      PutBigEndian(envelope.sequence(), 8, line);
+      PutBigEndian(static_cast<uint64_t>(i), 2, line + 8);
+      line[10] = debit ? '\0' : '\1';
+      PutBigEndian(static_cast<uint64_t>(after), 8, line + 11);
       key.assign("s/").append(account).push_back(kSep);
-      suffix.assign(BigEndian(envelope.sequence(), 8))
-          .append(BigEndian(index++, 2));
-      value.clear();
-      entry.AppendToString(&value);
-      txn.Append(key, suffix, value);
+      key.append(bucket_key, sizeof(bucket_key));
+      txn.Extend(key, absl::string_view(line, sizeof(line)));
     }
   }
   return absl::OkStatus();
@@ -579,45 +587,85 @@ absl::StatusOr<std::vector<v1::StatementEntry>> FundsView::Statement(
   next_token->clear();
   const std::string prefix = absl::StrCat(AccountsProjection::kName, "/s/",
                                           account, std::string(1, kSep));
-  std::string start = prefix;
+  // Lines after (sequence, position) only; position = posting * 2 + side.
+  uint64_t after_sequence = 0, after_position = 0;
+  bool after = false;
   if (!page_token.empty()) {
-    // "<sequence>.<index>" of the last entry seen.
+    // "<sequence>.<position>" of the last line returned.
     std::vector<absl::string_view> parts = absl::StrSplit(page_token, '.');
-    uint64_t sequence = 0, index = 0;
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &sequence) ||
-        !absl::SimpleAtoi(parts[1], &index) || index > 0xffff) {
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_sequence) ||
+        !absl::SimpleAtoi(parts[1], &after_position) ||
+        after_position > 2 * 0xffff + 1) {
       return InvalidArgument(v1::FIELD_INVALID,
                              "page_token is not one this server returned");
     }
-    start = absl::StrCat(prefix, BigEndian(sequence, 8), BigEndian(index + 1, 2));
-    if (index == 0xffff) {
-      start = absl::StrCat(prefix, BigEndian(sequence + 1, 8), BigEndian(0, 2));
-    }
+    after = true;
   }
+  const std::string start = absl::StrCat(
+      prefix, BigEndian(after_sequence >> kStatementBucketBits, 8));
   std::unique_ptr<rocksdb::Iterator> it(
       log_->db()->NewIterator(rocksdb::ReadOptions(), log_->projections()));
   std::vector<v1::StatementEntry> out;
+  // The event of the line before: an event may move one account twice.
+  std::vector<std::unique_ptr<v1::EventEnvelope>> events;
   for (it->Seek(start); it->Valid(); it->Next()) {
     absl::string_view key(it->key().data(), it->key().size());
     if (!absl::StartsWith(key, prefix)) break;
-    if (out.size() == limit) break;  // `it` stays on the next entry
-    v1::StatementEntry entry;
-    if (!entry.ParseFromArray(it->value().data(),
-                              static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("a statement entry does not decode");
+    absl::string_view lines(it->value().data(), it->value().size());
+    if (lines.size() % kStatementLineBytes != 0) {
+      return absl::DataLossError(absl::StrCat(
+          "the statement row of ", account, " has a broken line"));
     }
-    out.push_back(std::move(entry));
-    absl::string_view suffix = key.substr(prefix.size());
-    *next_token = absl::StrCat(FromBigEndian(suffix.substr(0, 8)), ".",
-                               FromBigEndian(suffix.substr(8, 2)));
+    for (; !lines.empty(); lines.remove_prefix(kStatementLineBytes)) {
+      const uint64_t sequence = FromBigEndian(lines.substr(0, 8));
+      const uint64_t posting = FromBigEndian(lines.substr(8, 2));
+      const bool debit = lines[10] == '\0';
+      const uint64_t position = posting * 2 + (debit ? 0 : 1);
+      if (after && (sequence < after_sequence ||
+                    (sequence == after_sequence && position <= after_position))) {
+        continue;
+      }
+      if (out.size() == limit) {
+        // A further line exists: the token continues after the last one.
+        const v1::StatementEntry& last = out.back();
+        *next_token = absl::StrCat(last.sequence(), ".", after_position);
+        return out;
+      }
+      if (events.empty() || events[0]->sequence() != sequence) {
+        size_t count = 0;
+        RELIEF_RETURN_IF_ERROR(
+            log_->ReadRange(sequence, sequence, &events, &count));
+      }
+      const v1::EventEnvelope& event = *events[0];
+      const auto* postings = PostingsOf(event.event());
+      if (postings == nullptr ||
+          posting >= static_cast<uint64_t>(postings->size()) ||
+          (debit ? (*postings)[posting].debit_account()
+                 : (*postings)[posting].credit_account()) != account) {
+        return absl::DataLossError(absl::StrCat(
+            "a statement line of ", account, " does not match event ",
+            sequence, ": rebuild the read models"));
+      }
+      const v1::Posting& p = (*postings)[posting];
+      v1::StatementEntry& entry = out.emplace_back();
+      entry.set_sequence(sequence);
+      entry.set_recorded_at_unix_micros(event.recorded_at_unix_micros());
+      entry.set_counter_account(debit ? p.credit_account() : p.debit_account());
+      if (debit) {
+        entry.set_debit_fen(p.amount_fen());
+      } else {
+        entry.set_credit_fen(p.amount_fen());
+      }
+      entry.set_balance_fen(
+          static_cast<int64_t>(FromBigEndian(lines.substr(11, 8))));
+      entry.set_event_type(EventType(event.event()));
+      entry.set_memo(MemoOf(event.event()));
+      after_sequence = sequence;
+      after_position = position;
+      after = true;
+    }
   }
-  if (auto s = FromRocks(it->status(), "reading a statement"); !s.ok()) return s;
-  // A token only when a further entry exists.
-  if (out.size() < limit || !it->Valid() ||
-      !absl::StartsWith(absl::string_view(it->key().data(), it->key().size()),
-                        prefix)) {
-    next_token->clear();
-  }
+  RELIEF_RETURN_IF_ERROR(FromRocks(it->status(), "reading a statement"));
   return out;
 }
 

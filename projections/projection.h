@@ -52,12 +52,12 @@ class ProjectionTxn {
   template <typename Message>
   absl::StatusOr<Message*> Mutable(absl::string_view key);
 
-  // Writes a new row at `group` + `suffix` that nothing reads during the
-  // chunk (a statement line). Within a group, suffixes must increase from
-  // call to call (a sequence number does); the chunk then needs no sort of
-  // these rows. Sealing the chunk fails if they do not.
-  void Append(absl::string_view group, absl::string_view suffix,
-              absl::string_view value);
+  // Adds `bytes` to the end of the row at `key` (an absent row is empty)
+  // without reading it: a RocksDB merge (ProjectionsMergeOperator). For rows
+  // that only grow and that nothing reads while the chunk is applied (an
+  // account's statement lines). A key extended in a chunk may not be read,
+  // put or deleted in it: writing the chunk fails (INTERNAL).
+  void Extend(absl::string_view key, absl::string_view bytes);
 
  private:
   google::protobuf::MessageLite* FindMessage(absl::string_view key,
@@ -101,11 +101,11 @@ class ProjectionChunk {
                   const ProjectionChunk* base = nullptr)
       : db_(db), family_(family), base_(base) {}
 
-  // Keys written or deleted since the last Drain.
-  size_t changed() const { return changed_ + appended_; }
-  // Ends the chunk's changes: serializes the messages changed in place and
-  // checks the appended rows. Reads may follow (and another chunk may read
-  // through this one); changes may not until Drain.
+  // Keys written, deleted or extended since the last Drain.
+  size_t changed() const { return changed_ + extended_.size(); }
+  // Ends the chunk's changes: serializes the messages changed in place.
+  // Reads may follow (and another chunk may read through this one); changes
+  // may not until Drain.
   absl::Status Seal();
   // The changes in strictly increasing key order (pointing into the
   // chunk), for EventLog::WriteSorted. REQUIRES: sealed. Reads the chunk
@@ -126,17 +126,13 @@ class ProjectionChunk {
     // While set, the row's value (Mutable); serialized by Seal.
     std::unique_ptr<google::protobuf::MessageLite> message;
   };
-  struct Row {
-    absl::string_view key, value;
-  };
   // The entry of `key`, read from the base chunk or the database if the
   // chunk has not seen it.
   absl::StatusOr<Entry*> Find(absl::string_view key);
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view key);
   Entry& Touch(absl::string_view key);  // the entry, marked dirty
   void Set(absl::string_view key, std::optional<absl::string_view> value);
-  void Append(absl::string_view key, size_t group_size,
-              absl::string_view value);
+  void Extend(absl::string_view key, absl::string_view bytes);
 
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* family_;
@@ -144,10 +140,9 @@ class ProjectionChunk {
   ByteArena arena_;
   absl::flat_hash_map<absl::string_view, Entry> entries_;  // keys in arena_
   size_t changed_ = 0;
-  // Appended rows by group (group keys in arena_), each in key order.
-  absl::flat_hash_map<absl::string_view, std::vector<Row>> groups_;
-  size_t appended_ = 0;
-  std::string append_error_;  // the first out-of-order append
+  // Bytes to add to rows, by key (keys in arena_): few rows, each extended
+  // by many events.
+  absl::flat_hash_map<absl::string_view, std::string> extended_;
   bool sealed_ = false;
 };
 

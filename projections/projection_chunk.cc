@@ -56,12 +56,9 @@ void ProjectionTxn::Delete(absl::string_view key) {
   chunk_->Set(key_, std::nullopt);
 }
 
-void ProjectionTxn::Append(absl::string_view group, absl::string_view suffix,
-                           absl::string_view value) {
-  key_.assign(prefix_).append(group.data(), group.size());
-  const size_t group_size = key_.size();
-  key_.append(suffix.data(), suffix.size());
-  chunk_->Append(key_, group_size, value);
+void ProjectionTxn::Extend(absl::string_view key, absl::string_view bytes) {
+  key_.assign(prefix_).append(key.data(), key.size());
+  chunk_->Extend(key_, bytes);
 }
 
 google::protobuf::MessageLite* ProjectionTxn::FindMessage(
@@ -159,25 +156,15 @@ void ProjectionChunk::Set(absl::string_view key,
   e.value = value.has_value() ? arena_.Copy(*value) : absl::string_view();
 }
 
-void ProjectionChunk::Append(absl::string_view key, size_t group_size,
-                             absl::string_view value) {
-  const absl::string_view group = key.substr(0, group_size);
-  auto it = groups_.find(group);
-  if (it == groups_.end()) {
-    it = groups_.emplace(arena_.Copy(group), std::vector<Row>()).first;
+void ProjectionChunk::Extend(absl::string_view key, absl::string_view bytes) {
+  auto it = extended_.find(key);
+  if (it == extended_.end()) {
+    it = extended_.emplace(arena_.Copy(key), std::string()).first;
   }
-  std::vector<Row>& rows = it->second;
-  if (!rows.empty() && !(rows.back().key < key) && append_error_.empty()) {
-    append_error_ = absl::StrCat("read-model row ", key,
-                                 " was appended after a row that sorts "
-                                 "after it");
-  }
-  rows.push_back({arena_.Copy(key), arena_.Copy(value)});
-  ++appended_;
+  it->second.append(bytes.data(), bytes.size());
 }
 
 absl::Status ProjectionChunk::Seal() {
-  if (!append_error_.empty()) return absl::InternalError(append_error_);
   std::string buffer;
   for (auto& [key, entry] : entries_) {
     if (entry.message == nullptr) continue;
@@ -206,33 +193,23 @@ ProjectionChunk::SortedChanges() const {
     if (entry.dirty) changed.push_back({key, entry.value, entry.present});
   }
   std::sort(changed.begin(), changed.end(), less);
-  if (appended_ == 0) return changed;
+  if (extended_.empty()) return changed;
 
-  // Appended rows: each group is in order already, so sorting the groups
-  // orders them all, unless a group's rows reach past the next group's
-  // (a group name that is a prefix of another); checked, and sorted then.
-  std::vector<absl::string_view> names;
-  names.reserve(groups_.size());
-  for (const auto& [name, rows] : groups_) names.push_back(name);
-  std::sort(names.begin(), names.end());
-  std::vector<EventLog::SortedRow> appended;
-  appended.reserve(appended_);
-  for (absl::string_view name : names) {
-    for (const Row& row : groups_.find(name)->second) {
-      appended.push_back({row.key, row.value, true});
-    }
+  std::vector<EventLog::SortedRow> extended;
+  extended.reserve(extended_.size());
+  for (const auto& [key, bytes] : extended_) {
+    extended.push_back({key, bytes, /*present=*/true, /*extend=*/true});
   }
-  if (!std::is_sorted(appended.begin(), appended.end(), less)) {
-    std::sort(appended.begin(), appended.end(), less);
-  }
+  std::sort(extended.begin(), extended.end(), less);
   std::vector<EventLog::SortedRow> rows;
-  rows.reserve(changed.size() + appended.size());
-  std::merge(changed.begin(), changed.end(), appended.begin(), appended.end(),
+  rows.reserve(changed.size() + extended.size());
+  std::merge(changed.begin(), changed.end(), extended.begin(), extended.end(),
              std::back_inserter(rows), less);
   for (size_t i = 1; i < rows.size(); ++i) {
     if (!(rows[i - 1].key < rows[i].key)) {
       return absl::InternalError(absl::StrCat(
-          "read-model row ", rows[i].key, " was written twice in a chunk"));
+          "read-model row ", rows[i].key,
+          " was both extended and otherwise changed in a chunk"));
     }
   }
   return rows;
@@ -243,11 +220,10 @@ absl::Status ProjectionChunk::AppendChanges(rocksdb::WriteBatch* batch) const {
   if (!rows.ok()) return rows.status();
   for (const auto& row : *rows) {
     const rocksdb::Slice key(row.key.data(), row.key.size());
-    rocksdb::Status s =
-        row.present
-            ? batch->Put(family_, key,
-                         rocksdb::Slice(row.value.data(), row.value.size()))
-            : batch->Delete(family_, key);
+    const rocksdb::Slice value(row.value.data(), row.value.size());
+    rocksdb::Status s = !row.present ? batch->Delete(family_, key)
+                        : row.extend ? batch->Merge(family_, key, value)
+                                     : batch->Put(family_, key, value);
     RELIEF_RETURN_IF_ERROR(FromRocks(s, "preparing read-model rows"));
   }
   return absl::OkStatus();
@@ -257,9 +233,8 @@ absl::Status ProjectionChunk::Drain(rocksdb::WriteBatch* batch) {
   RELIEF_RETURN_IF_ERROR(Seal());
   RELIEF_RETURN_IF_ERROR(AppendChanges(batch));
   entries_.clear();
-  groups_.clear();
+  extended_.clear();
   changed_ = 0;
-  appended_ = 0;
   arena_ = ByteArena();
   sealed_ = false;
   return absl::OkStatus();

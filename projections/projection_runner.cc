@@ -17,6 +17,15 @@ namespace relief {
 namespace {
 // A catch-up at least this long is logged with its speed.
 constexpr uint64_t kCatchUpLogEvents = 100000;
+
+// The layout of the read models' rows, kept in the meta family under
+// kFormatKey. Read models written in another layout are rebuilt from the
+// log at start. No key means 1 (or a new ledger).
+//   1: one row per statement line (relief.v1.StatementEntry)
+//   2: statement lines as fixed records in a row per account and 4,096
+//      sequences, extended by merges (docs/formats.md)
+constexpr char kFormatKey[] = "projections_format";
+constexpr char kFormat[] = "2";
 }  // namespace
 
 // Events read from the log for one chunk. Batches are used again (a parse
@@ -57,6 +66,29 @@ absl::Status ProjectionRunner::Start() {
     lowest = std::min(lowest, checkpoint);
   }
   if (lowest == UINT64_MAX) lowest = 0;
+  std::string format;
+  rocksdb::Status read_format = log_->db()->Get(
+      rocksdb::ReadOptions(), log_->meta(), kFormatKey, &format);
+  if (read_format.IsNotFound()) {
+    format = "1";
+  } else if (!read_format.ok()) {
+    return FromRocks(read_format, "reading the read models' format");
+  }
+  if (format != kFormat) {
+    if (lowest > 0) {
+      std::fprintf(stderr, "reliefd: the read models were written in format "
+                   "%s, this reliefd writes format %s: rebuilding all from "
+                   "sequence 1\n", format.c_str(), kFormat);
+    }
+    // Stale rows of projections that no longer exist are left alone.
+    for (const auto& p : projections_) {
+      if (auto s = Drop(p->name()); !s.ok()) return s;
+    }
+    lowest = 0;
+    rocksdb::WriteBatch batch;
+    batch.Put(log_->meta(), kFormatKey, kFormat);
+    RELIEF_RETURN_IF_ERROR(log_->Write(&batch, /*sync=*/true));
+  }
   bool differ = false;
   for (const auto& p : projections_) {
     std::string value;

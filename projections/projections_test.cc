@@ -9,7 +9,9 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "ledger/writer/writer.h"
+#include "projections/all_projections.h"
 #include "projections/dossiers_projection.h"
+#include "projections/funds_projections.h"
 #include "projections/grants_projection.h"
 #include "ledger/domain/accounts.h"
 #include "projections/org_units_projection.h"
@@ -151,12 +153,15 @@ std::unique_ptr<ChunkLedger> OpenChunkLedger() {
   return ledger;
 }
 
-// The rows as "key=value; " and "key deleted; ", in the order given, so a
+// The rows as "key=value; ", "key+=bytes; " (extended) and
+// "key deleted; ", in the order given, so a
 // test sees order, values and deletes in one comparison.
 std::string Rows(const std::vector<EventLog::SortedRow>& rows) {
   std::string out;
   for (const auto& row : rows) {
-    if (row.present) {
+    if (row.present && row.extend) {
+      absl::StrAppend(&out, row.key, "+=", row.value, "; ");
+    } else if (row.present) {
       absl::StrAppend(&out, row.key, "=", row.value, "; ");
     } else {
       absl::StrAppend(&out, row.key, " deleted; ");
@@ -274,29 +279,27 @@ TEST(ProjectionChunkTest, PutOrDeleteAfterMutableWins) {
   EXPECT_EQ(Rows(*rows), "p/b/gone deleted; p/b/put=raw; ");
 }
 
-// Statement lines: appended per group in increasing order, interleaved
-// across groups (one event writes both accounts' lines), they leave merged
-// with the chunk's other changes in strictly increasing key order.
-TEST(ProjectionChunkTest, AppendedRowsLeaveInKeyOrderWithTheOtherChanges) {
+// Statement rows: extended by event after event (interleaved across rows:
+// one event writes both accounts' lines), each leaves once with its bytes
+// in the order they were added, merged with the chunk's other changes in
+// strictly increasing key order.
+TEST(ProjectionChunkTest, ExtendedRowsLeaveOnceInKeyOrderWithTheOtherChanges) {
   auto ledger = OpenChunkLedger();
   ASSERT_NE(ledger->log, nullptr);
   ASSERT_TRUE(ledger->Store("p/s/gone", "x"));
   ProjectionChunk chunk(ledger->db(), ledger->family());
   ProjectionTxn txn(&chunk, "p/");
 
-  txn.Append("s/b|", "1", "b1");
-  txn.Append("s/a|", "1", "a1");
-  txn.Put("s/a|15", "put");  // between two appended rows of s/a|
-  txn.Append("s/b|", "2", "b2");
-  txn.Append("s/a|", "2", "a2");
-  // Group "s/a" is a prefix of group "s/a|": its rows sort on both sides of
-  // the longer group's, so the groups cannot simply be concatenated.
-  txn.Append("s/a", "0", "a0");
-  txn.Append("s/a", "}", "a}");
+  txn.Extend("s/b", "b1");
+  txn.Extend("s/a", "a1");
+  txn.Put("s/a0", "put");  // between the two extended rows
+  txn.Extend("s/b", "b2");
+  txn.Extend("s/a", "a2");
+  txn.Extend("s", "s1");
   txn.Delete("s/gone");
   txn.Put("a", "first");
   txn.Put("z", "last");
-  EXPECT_EQ(chunk.changed(), 10u);  // 6 appended + 4 put or deleted
+  EXPECT_EQ(chunk.changed(), 7u);  // 3 extended + 4 put or deleted
 
   EXPECT_EQ(chunk.SortedChanges().status().code(),
             absl::StatusCode::kInternal);  // not sealed yet
@@ -305,44 +308,74 @@ TEST(ProjectionChunkTest, AppendedRowsLeaveInKeyOrderWithTheOtherChanges) {
   auto rows = chunk.SortedChanges();
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(Rows(*rows),
-            "p/a=first; p/s/a0=a0; p/s/a|1=a1; p/s/a|15=put; p/s/a|2=a2; "
-            "p/s/a}=a}; p/s/b|1=b1; p/s/b|2=b2; p/s/gone deleted; p/z=last; ");
-  EXPECT_EQ(chunk.changed(), 10u);
+            "p/a=first; p/s+=s1; p/s/a+=a1a2; p/s/a0=put; p/s/b+=b1b2; "
+            "p/s/gone deleted; p/z=last; ");
 }
 
-TEST(ProjectionChunkTest, AppendOutOfOrderFailsTheSeal) {
-  auto ledger = OpenChunkLedger();
-  ASSERT_NE(ledger->log, nullptr);
-  for (const char* second : {"1", "2"}) {  // smaller, then equal
-    ProjectionChunk chunk(ledger->db(), ledger->family());
-    ProjectionTxn txn(&chunk, "p/");
-    txn.Append("s/a|", "2", "first");
-    txn.Append("s/b|", "1", "other group");
-    txn.Append("s/a|", second, "second");
-    absl::Status sealed = chunk.Seal();
-    EXPECT_EQ(sealed.code(), absl::StatusCode::kInternal) << second;
-    EXPECT_NE(sealed.message().find(absl::StrCat("p/s/a|", second)),
-              std::string::npos)
-        << sealed;
-    EXPECT_EQ(chunk.SortedChanges().status().code(),
-              absl::StatusCode::kInternal);
-  }
-}
-
-TEST(ProjectionChunkTest, AppendOfAKeyAlsoPutFailsSortedChanges) {
+TEST(ProjectionChunkTest, ExtendOfAKeyAlsoPutFailsSortedChanges) {
   auto ledger = OpenChunkLedger();
   ASSERT_NE(ledger->log, nullptr);
   ProjectionChunk chunk(ledger->db(), ledger->family());
   ProjectionTxn txn(&chunk, "p/");
-  txn.Put("s/a|1", "put");
-  txn.Append("s/a|", "1", "appended");
-  // Each group's appends are in order: only the merge sees the clash.
+  txn.Put("s/a", "put");
+  txn.Extend("s/a", "line");
   ASSERT_TRUE(chunk.Seal().ok());
   auto rows = chunk.SortedChanges();
   EXPECT_EQ(rows.status().code(), absl::StatusCode::kInternal);
-  EXPECT_NE(rows.status().message().find("p/s/a|1 was written twice"),
+  EXPECT_NE(rows.status().message().find(
+                "p/s/a was both extended and otherwise changed"),
             std::string::npos)
       << rows.status();
+}
+
+// In the database, an extended row is what was there followed by every
+// extension, in order, whichever way each chunk left (a WriteBatch when
+// following the writer, an ingested table file when catching up) and
+// however the rows were cut into chunks; reopening changes nothing.
+TEST(ProjectionChunkTest, ExtensionsAccumulateInTheDatabaseInOrder) {
+  auto ledger = OpenChunkLedger();
+  ASSERT_NE(ledger->log, nullptr);
+  ASSERT_TRUE(ledger->Store("p/s/a", "0"));
+  auto write = [&](bool large, std::vector<std::string> parts) {
+    ProjectionChunk chunk(ledger->db(), ledger->family());
+    ProjectionTxn txn(&chunk, "p/");
+    for (const std::string& part : parts) {
+      txn.Extend("s/a", part);
+      txn.Extend("s/new", part);
+    }
+    if (!chunk.Seal().ok()) return false;
+    if (large) {
+      auto rows = chunk.SortedChanges();
+      return rows.ok() &&
+             ledger->log->WriteSorted(ledger->family(), *rows).ok();
+    }
+    rocksdb::WriteBatch batch;
+    return chunk.AppendChanges(&batch).ok() &&
+           ledger->log->Write(&batch, /*sync=*/false).ok();
+  };
+  ASSERT_TRUE(write(false, {"1", "2"}));
+  ASSERT_TRUE(write(true, {"3"}));
+  ASSERT_TRUE(write(false, {"4"}));
+  ASSERT_TRUE(write(true, {"5", "6"}));
+  auto read = [&](const char* key) {
+    std::string value;
+    rocksdb::Status s = ledger->db()->Get(rocksdb::ReadOptions(),
+                                          ledger->family(), key, &value);
+    return s.ok() ? value : s.ToString();
+  };
+  EXPECT_EQ(read("p/s/a"), "0123456");
+  EXPECT_EQ(read("p/s/new"), "123456");
+  ASSERT_TRUE(ledger->db()
+                  ->CompactRange(rocksdb::CompactRangeOptions(),
+                                 ledger->family(), nullptr, nullptr)
+                  .ok());
+  EXPECT_EQ(read("p/s/a"), "0123456");
+  ledger->log.reset();
+  auto reopened = EventLog::Open(ledger->dir);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ledger->log = *std::move(reopened);
+  EXPECT_EQ(read("p/s/a"), "0123456");
+  EXPECT_EQ(read("p/s/new"), "123456");
 }
 
 // Catching up, a chunk is applied while the one before it is still being
@@ -413,7 +446,7 @@ TEST(ProjectionChunkTest, DrainForgetsEverythingAndReadsTheDatabaseAgain) {
   auto pool = txn.Mutable<v1::AccountBalance>("b/pool");
   ASSERT_TRUE(pool.ok());
   (*pool)->set_posted_credits_fen(9);
-  txn.Append("s/a|", "5", "line");
+  txn.Extend("s/a", "line");
   EXPECT_EQ(chunk.changed(), 3u);
 
   rocksdb::WriteBatch batch;
@@ -426,12 +459,12 @@ TEST(ProjectionChunkTest, DrainForgetsEverythingAndReadsTheDatabaseAgain) {
   ASSERT_TRUE(ledger->Store("p/k", "db"));
   EXPECT_EQ(*txn.Get("k"), std::optional<std::string>("db"));
   EXPECT_EQ(*txn.Get("b/pool"), std::nullopt);
-  // A new chunk's groups start over: a smaller suffix is no error.
-  txn.Append("s/a|", "1", "line");
+  // A new chunk's extensions start over.
+  txn.Extend("s/a", "next");
   ASSERT_TRUE(chunk.Seal().ok());
   auto rows = chunk.SortedChanges();
   ASSERT_TRUE(rows.ok()) << rows.status();
-  EXPECT_EQ(Rows(*rows), "p/s/a|1=line; ");
+  EXPECT_EQ(Rows(*rows), "p/s/a+=next; ");
 }
 
 TEST(ProjectionsTest, FollowsWriterAndRebuildsIdentically) {
@@ -675,6 +708,250 @@ TEST(ProjectionsTest, GrantsHistoryNoticeAndReport) {
   EXPECT_EQ(row.by_fund_source(0).amount_fen(), 280'000);
   EXPECT_TRUE(view.Report({"sd"}, "", 2026)->empty());
   (*writer)->Stop();
+}
+
+// An account's statement spans rows (4,096 sequences each): pages of any
+// size give the same lines, each line agrees with its event and the running
+// balance, and a rebuild in large ingested chunks gives the same rows as
+// following the writer did in small ones.
+TEST(StatementTest, PagesAcrossRowsMatchTheEventsAndSurviveARebuild) {
+  std::string dir = ::testing::TempDir() + "/statement_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok()) << log.status();
+  Notifier notifier;
+  auto runner = std::make_unique<ProjectionRunner>(log->get(), AllProjections());
+  notifier.runner = runner.get();
+  ASSERT_TRUE(runner->Start().ok());
+  auto writer = Writer::Start(log->get(), {}, &notifier);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  uint64_t head = 0;
+  auto submit = [&](std::vector<v1::Command> commands) {
+    Submission s;
+    s.actor = "t";
+    s.commands = std::move(commands);
+    auto r = (*writer)->SubmitAndWait(std::move(s));
+    ASSERT_TRUE(r.ok()) << r.status();
+    for (const auto& result : *r) {
+      ASSERT_GT(result.first_sequence(), 0u) << result.ShortDebugString();
+      head = result.first_sequence();
+    }
+  };
+  submit({Register("sd"), Register("sd.jn", "sd")});
+  // 9,000 receipts, alternating between two units: sd's lines reach into a
+  // third row and interleave with another account's.
+  std::vector<int64_t> amounts;
+  for (int batch = 0; batch < 18; ++batch) {
+    std::vector<v1::Command> commands;
+    for (int i = 0; i < 500; ++i) {
+      const int n = batch * 500 + i;
+      v1::Command c;
+      auto* r = c.mutable_receive_funds();
+      r->set_request_id(absl::StrCat("r", n));
+      r->set_unit_code(n % 2 == 0 ? "sd" : "sd.jn");
+      r->set_fund_source(v1::FUND_SOURCE_DONATIONS);
+      r->set_amount_fen(n + 1);
+      r->set_payer("payer");
+      if (n % 2 == 0) amounts.push_back(n + 1);
+      commands.push_back(std::move(c));
+    }
+    submit(std::move(commands));
+  }
+  ASSERT_GT(head, 8192u);
+  ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(30)), head);
+
+  FundsView view(log->get());
+  auto read_all = [&](const std::string& account, uint32_t page_size) {
+    std::vector<v1::StatementEntry> all;
+    std::string token, next;
+    for (int page = 0; page < 100000; ++page) {
+      auto entries = view.Statement(account, token, page_size, &next);
+      EXPECT_TRUE(entries.ok()) << entries.status();
+      if (!entries.ok()) break;
+      EXPECT_LE(entries->size(), page_size);
+      all.insert(all.end(), entries->begin(), entries->end());
+      if (next.empty()) break;
+      token = next;
+    }
+    return all;
+  };
+  const std::vector<v1::StatementEntry> whole =
+      read_all("sd/donations/pool", 1000);
+  ASSERT_EQ(whole.size(), amounts.size());
+  int64_t running = 0;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("line ", i));
+    if (i > 0) {
+      EXPECT_GT(whole[i].sequence(), whole[i - 1].sequence());
+    }
+    EXPECT_EQ(whole[i].credit_fen(), amounts[i]);
+    EXPECT_EQ(whole[i].debit_fen(), 0);
+    running += amounts[i];
+    EXPECT_EQ(whole[i].balance_fen(), running);
+    EXPECT_EQ(whole[i].counter_account(), "external/donations");
+    EXPECT_EQ(whole[i].event_type(), "funds_received");
+    EXPECT_EQ(whole[i].memo(), "payer");
+    EXPECT_GT(whole[i].recorded_at_unix_micros(), 0);
+  }
+  EXPECT_GT(whole.back().sequence(), 8192u);  // the third row
+  auto balance = view.Balance("sd/donations/pool");
+  ASSERT_TRUE(balance.ok()) << balance.status();
+  EXPECT_EQ(balance->available_fen(), running);
+  // The other side of each receipt: a debit line of the external account.
+  const std::vector<v1::StatementEntry> external =
+      read_all("external/donations", 1000);
+  ASSERT_EQ(external.size(), 9000u);
+  EXPECT_EQ(external[0].debit_fen(), 1);
+  EXPECT_EQ(external[0].balance_fen(), -1);
+  for (uint32_t page_size : {1u, 7u, 4096u}) {
+    SCOPED_TRACE(absl::StrCat("page size ", page_size));
+    const std::vector<v1::StatementEntry> paged =
+        read_all("sd/donations/pool", page_size);
+    ASSERT_EQ(paged.size(), whole.size());
+    for (size_t i = 0; i < whole.size(); ++i) {
+      ASSERT_EQ(paged[i].ShortDebugString(), whole[i].ShortDebugString()) << i;
+    }
+  }
+  std::string next;
+  EXPECT_EQ(view.Statement("sd/donations/pool", "12", 10, &next).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto none = view.Statement("nobody/donations/pool", "", 10, &next);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  EXPECT_TRUE(next.empty());
+
+  auto dump = [&] {
+    std::string out;
+    std::unique_ptr<rocksdb::Iterator> it((*log)->db()->NewIterator(
+        rocksdb::ReadOptions(), (*log)->projections()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::StrAppend(&out, it->key().ToString(true), "=",
+                      it->value().ToString(true), "\n");
+    }
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    return out;
+  };
+  const std::string live = dump();
+  (*writer)->Stop();
+  runner->Stop();
+  // Rebuilt from sequence 1 in chunks of 1,000 events, ingested as table
+  // files with compaction deferred.
+  ProjectionRunner::Options options;
+  options.chunk_events = 100;
+  options.catch_up_chunk_events = 1000;
+  runner = std::make_unique<ProjectionRunner>(log->get(), AllProjections(),
+                                              options);
+  for (const auto& p : AllProjections()) {
+    ASSERT_TRUE(runner->Drop(p->name()).ok());
+  }
+  ASSERT_TRUE(runner->Start().ok());
+  runner->Notify(head);
+  ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(30)), head);
+  EXPECT_EQ(dump(), live);
+  runner->Stop();
+
+  // A damaged row is refused, not misread.
+  ASSERT_TRUE((*log)
+                  ->db()
+                  ->Put(rocksdb::WriteOptions(), (*log)->projections(),
+                        absl::StrCat("accounts/s/sd.jn/donations/pool",
+                                     std::string(1, '\0'),
+                                     std::string(8, '\0')),
+                        "short")
+                  .ok());
+  EXPECT_EQ(view.Statement("sd.jn/donations/pool", "", 10, &next)
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  runner.reset();
+  log->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// Read models written by an older reliefd in another layout (no format key:
+// format 1, a row per statement line) are dropped and rebuilt at start.
+TEST(StatementTest, ReadModelsOfAnOlderFormatAreRebuiltAtStart) {
+  std::string dir = ::testing::TempDir() + "/format_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok()) << log.status();
+  uint64_t head = 0;
+  std::string live;
+  auto dump = [&] {
+    std::string out;
+    std::unique_ptr<rocksdb::Iterator> it((*log)->db()->NewIterator(
+        rocksdb::ReadOptions(), (*log)->projections()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      absl::StrAppend(&out, it->key().ToString(true), "\n");
+    }
+    return out;
+  };
+  {
+    Notifier notifier;
+    auto runner =
+        std::make_unique<ProjectionRunner>(log->get(), AllProjections());
+    notifier.runner = runner.get();
+    ASSERT_TRUE(runner->Start().ok());
+    auto writer = Writer::Start(log->get(), {}, &notifier);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    v1::Command receive;
+    auto* r = receive.mutable_receive_funds();
+    r->set_request_id("r1");
+    r->set_unit_code("sd");
+    r->set_fund_source(v1::FUND_SOURCE_DONATIONS);
+    r->set_amount_fen(100);
+    r->set_payer("payer");
+    Submission s;
+    s.actor = "t";
+    s.commands = {Register("sd"), receive};
+    auto results = (*writer)->SubmitAndWait(std::move(s));
+    ASSERT_TRUE(results.ok()) << results.status();
+    head = (*results)[1].first_sequence();
+    ASSERT_EQ(head, 2u);
+    ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
+    (*writer)->Stop();
+    runner->Stop();
+    live = dump();
+  }
+  std::string format;
+  ASSERT_TRUE((*log)
+                  ->db()
+                  ->Get(rocksdb::ReadOptions(), (*log)->meta(),
+                        "projections_format", &format)
+                  .ok());
+  EXPECT_EQ(format, "2");
+  // What a format-1 reliefd left: no format key, a line per row.
+  rocksdb::WriteBatch old;
+  old.Delete((*log)->meta(), "projections_format");
+  old.Put((*log)->projections(),
+          absl::StrCat("accounts/s/sd/donations/pool", std::string(1, '\0'),
+                       std::string(9, '\0'), "\1"),
+          "a StatementEntry");
+  ASSERT_TRUE((*log)->Write(&old, /*sync=*/true).ok());
+  ASSERT_NE(dump(), live);
+
+  auto runner = std::make_unique<ProjectionRunner>(log->get(), AllProjections());
+  ASSERT_TRUE(runner->Start().ok());
+  runner->Notify(head);
+  ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
+  runner->Stop();
+  EXPECT_EQ(dump(), live);
+  format.clear();
+  ASSERT_TRUE((*log)
+                  ->db()
+                  ->Get(rocksdb::ReadOptions(), (*log)->meta(),
+                        "projections_format", &format)
+                  .ok());
+  EXPECT_EQ(format, "2");
+  std::string next;
+  auto lines = FundsView(log->get()).Statement("sd/donations/pool", "", 10,
+                                               &next);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  ASSERT_EQ(lines->size(), 1u);
+  EXPECT_EQ((*lines)[0].credit_fen(), 100);
+  runner.reset();
+  log->reset();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

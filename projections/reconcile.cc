@@ -47,6 +47,8 @@ class ScratchDb {
     options.error_if_exists = true;
     options.max_background_jobs = 1;
     options.write_buffer_size = 64 << 20;
+    // Statement rows are extended by merges, as in the live family.
+    options.merge_operator = ProjectionsMergeOperator();
     rocksdb::DB* raw = nullptr;
     RELIEF_RETURN_IF_ERROR(
         FromRocks(rocksdb::DB::Open(options, path, &raw),

@@ -1,5 +1,7 @@
 #include "ledger/store/event_log.h"
 
+#include <deque>
+#include <memory>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -8,6 +10,7 @@
 #include "ledger/domain/rejection.h"
 #include "ledger/store/sha256.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/sst_file_writer.h"
 #include "rocksdb/table.h"
@@ -79,6 +82,55 @@ std::string EncodeEventValue(absl::string_view hash, absl::string_view payload) 
 const std::string& GenesisHash() {
   static const std::string* kGenesis = new std::string(kSha256Bytes, '\0');
   return *kGenesis;
+}
+
+namespace {
+
+// Concatenation, in linear time however many operands pile up (one per
+// chunk of events following the writer) before a compaction folds them.
+class AppendOperator : public rocksdb::MergeOperator {
+ public:
+  const char* Name() const override { return "relief.Append"; }
+
+  bool FullMergeV2(const MergeOperationInput& in,
+                   MergeOperationOutput* out) const override {
+    size_t size = in.existing_value != nullptr ? in.existing_value->size() : 0;
+    for (const rocksdb::Slice& operand : in.operand_list) size += operand.size();
+    out->new_value.clear();
+    out->new_value.reserve(size);
+    if (in.existing_value != nullptr) {
+      out->new_value.append(in.existing_value->data(),
+                            in.existing_value->size());
+    }
+    for (const rocksdb::Slice& operand : in.operand_list) {
+      out->new_value.append(operand.data(), operand.size());
+    }
+    return true;
+  }
+
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
+                         const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value,
+                         rocksdb::Logger* /*logger*/) const override {
+    size_t size = 0;
+    for (const rocksdb::Slice& operand : operands) size += operand.size();
+    new_value->clear();
+    new_value->reserve(size);
+    for (const rocksdb::Slice& operand : operands) {
+      new_value->append(operand.data(), operand.size());
+    }
+    return true;
+  }
+
+  bool AllowSingleOperand() const override { return true; }
+};
+
+}  // namespace
+
+std::shared_ptr<rocksdb::MergeOperator> ProjectionsMergeOperator() {
+  static const std::shared_ptr<rocksdb::MergeOperator> kOperator =
+      std::make_shared<AppendOperator>();
+  return kOperator;
 }
 
 bool ChainVerifier::Fail(uint64_t sequence, std::string problem) {
@@ -170,6 +222,7 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
   projections_table.whole_key_filtering = true;
   projections_options.table_factory.reset(
       rocksdb::NewBlockBasedTableFactory(projections_table));
+  projections_options.merge_operator = ProjectionsMergeOperator();
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {kEventsFamily, cf_options},
@@ -303,10 +356,10 @@ absl::Status EventLog::WriteSorted(rocksdb::ColumnFamilyHandle* family,
   rocksdb::Status s = writer.Open(path);
   for (size_t i = 0; s.ok() && i < rows.size(); ++i) {
     const rocksdb::Slice key(rows[i].key.data(), rows[i].key.size());
-    s = rows[i].present
-            ? writer.Put(key, rocksdb::Slice(rows[i].value.data(),
-                                             rows[i].value.size()))
-            : writer.Delete(key);
+    const rocksdb::Slice value(rows[i].value.data(), rows[i].value.size());
+    s = !rows[i].present  ? writer.Delete(key)
+        : rows[i].extend ? writer.Merge(key, value)
+                         : writer.Put(key, value);
   }
   if (s.ok()) s = writer.Finish();
   if (s.ok()) {

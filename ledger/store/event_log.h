@@ -92,6 +92,13 @@ struct VerifyReport {
 
 enum class OpenMode { kReadWrite, kReadOnly };
 
+// The projections family's merge operator: a merge appends its operand to
+// the row's value (an absent row is empty), so rows that only grow (an
+// account's statement lines) are written without reading them first.
+// Exposed for the other databases that hold read-model rows (reconcile's
+// scratch database) and for tests that open a ledger with RocksDB alone.
+std::shared_ptr<rocksdb::MergeOperator> ProjectionsMergeOperator();
+
 class EventLog {
  public:
   // Opens the database in `dir`: read-write creates it if missing; read-only
@@ -114,12 +121,14 @@ class EventLog {
   // Writes a batch; `sync` makes the WAL durable before returning.
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
 
-  // Rows in strictly increasing key order for WriteSorted: a value, or a
-  // delete.
+  // Rows in strictly increasing key order for WriteSorted: a value, a
+  // delete, or bytes to add to the end of the row's value (a merge with
+  // ProjectionsMergeOperator).
   struct SortedRow {
     absl::string_view key;
     absl::string_view value;
     bool present = true;  // false: delete the key
+    bool extend = false;  // true: append `value` to the stored value
   };
   // Writes `rows` (strictly increasing keys) into `family` atomically and
   // durably as one table file ingested into the database, bypassing the

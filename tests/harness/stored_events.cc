@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "ledger/store/event_log.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 
@@ -34,7 +35,12 @@ std::string SequenceKey(uint64_t sequence) {
   int events_index = -1;
   for (const std::string& name : names) {
     if (name == "events") events_index = static_cast<int>(descriptors.size());
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    rocksdb::ColumnFamilyOptions options;
+    // Read-model rows extended by merges may be flushed from the WAL.
+    if (name == "projections") {
+      options.merge_operator = relief::ProjectionsMergeOperator();
+    }
+    descriptors.emplace_back(name, options);
   }
   if (events_index < 0) {
     return ::testing::AssertionFailure() << "no column family \"events\"";
