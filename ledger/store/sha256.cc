@@ -1,5 +1,13 @@
 #include "ledger/store/sha256.h"
 
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP,
+// but EVP_DigestInit_ex frees and allocates the provider's context on every
+// call: for the log's many small hashes (one per event read) that costs as
+// much as the hashing. The low-level functions hash in a context on the
+// stack with the same SHA-NI code.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -8,39 +16,14 @@
 
 namespace relief {
 
-namespace {
-
-// SHA-256 fetched once: with OpenSSL 3, initialising a digest from
-// EVP_sha256() fetches the implementation again on every call, under a
-// lock, which costs more than hashing an event. The context is reused per
-// thread for the same reason.
-const EVP_MD* Sha256Md() {
-  static const EVP_MD* md = [] {
-    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    RELIEF_CHECK(fetched != nullptr, "EVP_MD_fetch SHA256");
-    return fetched;
-  }();
-  return md;
-}
-
-struct DigestContext {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~DigestContext() { EVP_MD_CTX_free(ctx); }
-};
-
-}  // namespace
-
 void Sha256To(absl::string_view a, absl::string_view b,
               unsigned char out[kSha256Bytes]) {
-  thread_local DigestContext context;
-  EVP_MD_CTX* ctx = context.ctx;
-  RELIEF_CHECK(ctx != nullptr, "EVP_MD_CTX_new");
-  unsigned int length = 0;
-  bool ok = EVP_DigestInit_ex(ctx, Sha256Md(), nullptr) == 1 &&
-            EVP_DigestUpdate(ctx, a.data(), a.size()) == 1 &&
-            EVP_DigestUpdate(ctx, b.data(), b.size()) == 1 &&
-            EVP_DigestFinal_ex(ctx, out, &length) == 1;
-  RELIEF_CHECK(ok && length == kSha256Bytes, "SHA-256 failed");
+  SHA256_CTX ctx;
+  bool ok = SHA256_Init(&ctx) == 1 &&
+            SHA256_Update(&ctx, a.data(), a.size()) == 1 &&
+            SHA256_Update(&ctx, b.data(), b.size()) == 1 &&
+            SHA256_Final(out, &ctx) == 1;
+  RELIEF_CHECK(ok, "SHA-256 failed");
 }
 
 std::string Sha256(absl::string_view a, absl::string_view b) {
