@@ -585,6 +585,7 @@ absl::StatusOr<std::vector<v1::StatementEntry>> FundsView::Statement(
     std::string* next_token) const {
   const std::string page_token(page_token_in);
   next_token->clear();
+  if (limit == 0) return absl::InternalError("a statement page of no lines");
   const std::string prefix = absl::StrCat(AccountsProjection::kName, "/s/",
                                           account, std::string(1, kSep));
   // Lines after (sequence, position) only; position = posting * 2 + side.

@@ -6,7 +6,8 @@
 // it) and rebuilds them from sequence 1 with the same ProjectionRunner
 // reliefd uses, --rounds times.
 //
-// Usage: relief_rebuild_bench --data-dir DIR [--rounds N]
+// Usage: relief_rebuild_bench --data-dir DIR [--rounds N]  (0: only read
+// and verify the log)
 #include <time.h>
 
 #include <chrono>
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
     if (flag == "--data-dir") {
       dir = value;
     } else if (flag == "--rounds" && absl::SimpleAtoi(value, &rounds) &&
-               rounds > 0) {
+               rounds >= 0) {
     } else {
       dir.clear();
       break;

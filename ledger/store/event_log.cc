@@ -4,9 +4,11 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "ledger/domain/rejection.h"
 #include "ledger/store/sha256.h"
 #include "rocksdb/filter_policy.h"
@@ -139,6 +141,103 @@ bool ChainVerifier::Fail(uint64_t sequence, std::string problem) {
   return false;
 }
 
+namespace {
+
+// Reads a base-128 varint at `*p` (before `end`); false if it is cut short
+// or too long.
+bool ReadVarint(const char** p, const char* end, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*(*p)++);
+    *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (byte < 0x80) return true;
+  }
+  return false;
+}
+
+// The field number of the kind that stored envelope bytes give their event
+// first (the first field of the first `event`), or 0. A plain walk over the
+// wire format: the fields before `event` are few and short.
+int FirstKindOf(absl::string_view bytes) {
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  constexpr uint64_t kEventField = v1::EventEnvelope::kEventFieldNumber;
+  uint64_t tag = 0, value = 0;
+  while (p < end && ReadVarint(&p, end, &tag)) {
+    switch (tag & 7) {
+      case 0:  // varint
+        if (!ReadVarint(&p, end, &value)) return 0;
+        break;
+      case 1:  // 64-bit
+        p += 8;
+        break;
+      case 2:  // length-delimited
+        if (!ReadVarint(&p, end, &value) ||
+            value > static_cast<uint64_t>(end - p)) {
+          return 0;
+        }
+        if ((tag >> 3) == kEventField) {
+          uint64_t first = 0;
+          if (value == 0 || !ReadVarint(&p, p + value, &first)) return 0;
+          return first >> 3 > 0x1fffffff ? 0 : static_cast<int>(first >> 3);
+        }
+        p += value;
+        break;
+      case 5:  // 32-bit
+        p += 4;
+        break;
+      default:
+        return 0;
+    }
+  }
+  return 0;
+}
+
+// Event's fields (each a kind of the oneof) by field number.
+const google::protobuf::FieldDescriptor* EventKindField(int number) {
+  static const auto* const kFields = [] {
+    auto* fields =
+        new absl::flat_hash_map<int, const google::protobuf::FieldDescriptor*>();
+    const google::protobuf::Descriptor* d = v1::Event::descriptor();
+    for (int i = 0; i < d->field_count(); ++i) {
+      if (d->field(i)->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+        fields->emplace(d->field(i)->number(), d->field(i));
+      }
+    }
+    return fields;
+  }();
+  auto it = kFields->find(number);
+  return it == kFields->end() ? nullptr : it->second;
+}
+
+}  // namespace
+
+bool ParseEnvelopeReusing(absl::string_view bytes, v1::EventEnvelope* e) {
+  const int kind = FirstKindOf(bytes);
+  const google::protobuf::FieldDescriptor* field =
+      kind != 0 && e->has_event() &&
+              static_cast<int>(e->event().kind_case()) == kind
+          ? EventKindField(kind)
+          : nullptr;
+  if (field == nullptr) {
+    return e->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  }
+  // Clear() would delete the event and its payload; keep them, emptied.
+  // The bytes set this kind before anything else touches the oneof, so
+  // merging them into the emptied payload gives what a fresh parse gives.
+  static const google::protobuf::Reflection* const reflection =
+      v1::Event::GetReflection();
+  std::unique_ptr<v1::Event> event(e->release_event());
+  reflection->MutableMessage(event.get(), field)->Clear();
+  reflection->MutableUnknownFields(event.get())->Clear();
+  e->Clear();
+  e->set_allocated_event(event.release());
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  return e->MergePartialFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
 bool ChainVerifier::Check(absl::string_view key, absl::string_view value,
                           v1::EventEnvelope* envelope) {
   if (bad_sequence_ != 0) return false;
@@ -160,7 +259,7 @@ bool ChainVerifier::Check(absl::string_view key, absl::string_view value,
   absl::string_view payload = value.substr(kSha256Bytes);
   v1::EventEnvelope decoded;
   v1::EventEnvelope* e = envelope != nullptr ? envelope : &decoded;
-  if (!e->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+  if (!ParseEnvelopeReusing(payload, e)) {
     return Fail(sequence, "the stored envelope bytes do not decode");
   }
   if (e->sequence() != sequence) {

@@ -59,6 +59,13 @@ struct LogHead {
 };
 
 // Checks envelopes one by one, in order; remembers the first failure.
+// Parses stored envelope bytes into `envelope` as ParseFromArray does, but
+// reuses the memory of the event it held when the bytes are of the same
+// kind (ParseFromArray deletes the event with its strings and postings and
+// allocates them again: a fifth of reading the log). False if the bytes do
+// not decode.
+bool ParseEnvelopeReusing(absl::string_view bytes, v1::EventEnvelope* envelope);
+
 class ChainVerifier {
  public:
   // Start after `sequence` whose stored hash is `hash`.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/store/sha256.h"
 #include "rocksdb/options.h"
@@ -60,6 +61,83 @@ TEST(EventLogTest, Sha256KnownAnswer) {
   EXPECT_EQ(ToHex(Sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(Sha256("ab", "c"), Sha256("abc"));
+}
+
+// Parsing stored envelopes into one reused message, which keeps the event
+// of the same kind, gives exactly what a fresh parse gives, whatever came
+// before: no field, posting or unknown field of the previous event stays.
+TEST(EventLogTest, ParseEnvelopeReusingEqualsAFreshParse) {
+  auto receipt = [](int postings, bool goods, const std::string& memo) {
+    v1::EventEnvelope e;
+    e.set_sequence(7);
+    e.set_recorded_at_unix_micros(1700000000000000);
+    e.set_actor("finance");
+    e.set_request_id("r-" + memo);
+    e.set_previous_hash(std::string(32, 'p'));
+    auto* r = e.mutable_event()->mutable_funds_received();
+    r->set_unit_code("sd.jn");
+    r->set_fund_source(v1::FUND_SOURCE_DONATIONS);
+    r->set_amount_fen(100 * postings);
+    r->set_payer("某公司");
+    r->set_memo(memo);
+    if (goods) r->mutable_goods()->set_description("rice");
+    for (int i = 0; i < postings; ++i) {
+      auto* p = r->add_postings();
+      p->set_debit_account("external/donations");
+      p->set_credit_account("sd.jn/donations/pool");
+      p->set_amount_fen(100);
+    }
+    return e.SerializeAsString();
+  };
+  v1::EventEnvelope registered;
+  registered.set_sequence(1);
+  registered.mutable_event()->mutable_org_unit_registered()->set_code("sd");
+  v1::EventEnvelope no_event;
+  no_event.set_sequence(2);
+  v1::EventEnvelope no_kind;
+  no_kind.set_sequence(3);
+  no_kind.mutable_event();
+  // Unknown fields (from a newer writer): 99 in the envelope, 9999 in the
+  // event, 50 in the payload.
+  const std::string with_unknown = [&] {
+    std::string bytes = receipt(1, false, "u");
+    v1::EventEnvelope e;
+    EXPECT_TRUE(e.ParseFromString(bytes));
+    auto unknown = [](google::protobuf::Message* m) {
+      return m->GetReflection()->MutableUnknownFields(m);
+    };
+    unknown(&e)->AddVarint(99, 5);
+    unknown(e.mutable_event())->AddVarint(9999, 6);
+    unknown(e.mutable_event()->mutable_funds_received())
+        ->AddLengthDelimited(50, "x");
+    return e.SerializeAsString();
+  }();
+  const std::vector<std::string> stored = {
+      receipt(3, true, "first"),     receipt(1, false, ""),
+      receipt(2, false, "again"),    registered.SerializeAsString(),
+      receipt(1, true, "after"),     no_event.SerializeAsString(),
+      receipt(2, false, "x"),        no_kind.SerializeAsString(),
+      receipt(1, false, "y"),        with_unknown,
+      receipt(1, false, "clean"),    receipt(0, false, "none"),
+      receipt(2, true, "two"),
+  };
+  v1::EventEnvelope reused;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    SCOPED_TRACE(absl::StrCat("envelope ", i));
+    v1::EventEnvelope fresh;
+    ASSERT_TRUE(fresh.ParseFromString(stored[i]));
+    ASSERT_TRUE(ParseEnvelopeReusing(stored[i], &reused));
+    EXPECT_EQ(reused.has_event(), fresh.has_event());
+    EXPECT_EQ(reused.event().kind_case(), fresh.event().kind_case());
+    EXPECT_EQ(reused.SerializeAsString(), fresh.SerializeAsString());
+    EXPECT_EQ(reused.DebugString(), fresh.DebugString());
+  }
+  // Bytes that do not decode are refused, reused message or not.
+  const std::string cut = receipt(2, false, "cut").substr(0, 40);
+  v1::EventEnvelope fresh;
+  ASSERT_FALSE(fresh.ParseFromString(cut));
+  ASSERT_TRUE(ParseEnvelopeReusing(receipt(1, false, "z"), &reused));
+  EXPECT_FALSE(ParseEnvelopeReusing(cut, &reused));
 }
 
 TEST(EventLogTest, EmptyLogHeadIsGenesis) {
