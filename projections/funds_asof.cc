@@ -34,13 +34,6 @@ absl::StatusOr<int64_t> RecordedAt(const EventLog& log, uint64_t sequence) {
   return envelope.recorded_at_unix_micros();
 }
 
-void AppendSummaryKey(absl::string_view unit, v1::FundSource source,
-                      std::string* key) {
-  key->assign(unit.data(), unit.size());
-  key->push_back('\0');
-  key->push_back(static_cast<char>(source));
-}
-
 }  // namespace
 
 absl::StatusOr<ResolvedPoint> ResolveLogPoint(const EventLog& log,
@@ -141,7 +134,7 @@ absl::Status FundsFold::Apply(const v1::EventEnvelope& envelope) {
     for (const v1::Posting& p : *postings) {
       RELIEF_RETURN_IF_ERROR(ClassifyPosting(p, rule, deltas));
       for (int i = 0; i < deltas.count; ++i) {
-        AppendSummaryKey(deltas.rows[i].unit_code, p.fund_source(), &key_);
+        SummaryKeyTo(deltas.rows[i].unit_code, p.fund_source(), &key_);
         auto it = summaries_.find(key_);
         if (it == summaries_.end()) it = summaries_.try_emplace(key_).first;
         RELIEF_RETURN_IF_ERROR(
@@ -202,7 +195,7 @@ std::vector<const v1::AccountBalance*> FundsFold::SortedBalances() const {
 const v1::FundSummary* FundsFold::SummaryRow(absl::string_view unit,
                                              v1::FundSource source) const {
   std::string key;
-  AppendSummaryKey(unit, source, &key);
+  SummaryKeyTo(unit, source, &key);
   auto it = summaries_.find(key);
   return it == summaries_.end() ? nullptr : &it->second;
 }

@@ -116,16 +116,33 @@ absl::Status Add(int64_t* field_value, int64_t delta) {
 
 
 std::string SummaryKey(absl::string_view unit, v1::FundSource source) {
-  return absl::StrCat(unit, std::string(1, kSep),
-                      BigEndian(static_cast<uint64_t>(source), 1));
+  std::string key;
+  SummaryKeyTo(unit, source, &key);
+  return key;
+}
+
+// Appended to `out`: applying a million events builds millions of keys, and
+// a reused string allocates none.
+void AppendYearKey(absl::string_view unit, int year, std::string* out) {
+  char bytes[4];
+  PutBigEndian(static_cast<uint64_t>(year), 4, bytes);
+  out->append(unit.data(), unit.size()).append(1, kSep).append(bytes, 4);
 }
 
 std::string YearKey(absl::string_view unit, int year) {
-  return absl::StrCat(unit, std::string(1, kSep),
-                      BigEndian(static_cast<uint64_t>(year), 4));
+  std::string key;
+  AppendYearKey(unit, year, &key);
+  return key;
 }
 
 }  // namespace
+
+void SummaryKeyTo(absl::string_view unit, v1::FundSource source,
+                  std::string* key) {
+  key->assign(unit.data(), unit.size());
+  key->push_back(kSep);
+  key->push_back(static_cast<char>(source));
+}
 
 int CivilYearOf(int64_t unix_micros) {
   static const absl::TimeZone kChina = absl::FixedTimeZone(8 * 60 * 60);
@@ -460,7 +477,8 @@ absl::Status FundSummaryProjection::Apply(const v1::EventEnvelope& envelope,
   for (const v1::Posting& p : *postings) {
     RELIEF_RETURN_IF_ERROR(ClassifyPosting(p, rule, deltas));
     for (int i = 0; i < deltas.count; ++i) {
-      const std::string key = SummaryKey(deltas.rows[i].unit_code, p.fund_source());
+      thread_local std::string key;
+      SummaryKeyTo(deltas.rows[i].unit_code, p.fund_source(), &key);
       auto row = txn.Mutable<v1::FundSummary>(key);
       if (!row.ok()) return row.status();
       RELIEF_RETURN_IF_ERROR(
@@ -511,7 +529,9 @@ absl::Status MatchingProjection::Apply(const v1::EventEnvelope& envelope,
       const AccountView& pool = sign > 0 ? to : from;
       const AccountView& other = sign > 0 ? from : to;
       if (!counts(pool, other)) continue;
-      const std::string key = absl::StrCat("year/", YearKey(pool.unit_code, year));
+      thread_local std::string key;
+      key.assign("year/");
+      AppendYearKey(pool.unit_code, year, &key);
       auto found = txn.Mutable<v1::MatchingRow>(key);
       if (!found.ok()) return found.status();
       v1::MatchingRow* row = *found;

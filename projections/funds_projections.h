@@ -51,6 +51,12 @@ class MatchingProjection : public Projection {
 // The calendar year (UTC+8) of a server timestamp.
 int CivilYearOf(int64_t unix_micros);
 
+// The key of a unit × fund source row of fund_summary (within the
+// projection): unit 0x00 source:u8. Assigned to `key`, which a caller that
+// builds many reuses.
+void SummaryKeyTo(absl::string_view unit, v1::FundSource source,
+                  std::string* key);
+
 // ---------------------------------------------------------------------------
 // The per-posting rules of `accounts` and `fund_summary`, as pure functions.
 // The projections apply them to the rows they store; the as-of fold
