@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <deque>
 #include <future>
 #include <memory>
 
@@ -253,26 +254,40 @@ ProjectionRunner::ReadBatch(uint64_t from, uint64_t to) const {
 void ProjectionRunner::GiveBackBatch(std::unique_ptr<EventBatch> batch) const {
   if (batch == nullptr) return;
   absl::MutexLock lock(&batches_mu_);
-  // Three are in use at most (read ahead, applied, being written).
-  if (spare_batches_.size() < 3) spare_batches_.push_back(std::move(batch));
+  // In use at most: those read ahead, the one applied, the one being
+  // written; as many spares serve a catch-up without allocating again.
+  if (spare_batches_.size() < options_.read_ahead_chunks + 2) {
+    spare_batches_.push_back(std::move(batch));
+  }
 }
 
 void ProjectionRunner::Run() {
   // Events read and applied (not necessarily written yet): the next chunk
   // starts after it.
   uint64_t scheduled = applied();
-  // Catching up, the work is a pipeline over the cores: a thread reads and
-  // verifies chunk N+2 from the log, this one applies chunk N+1 (reading
-  // through chunk N), and a third writes chunk N as one table file and
-  // frees chunk N-1. One write is in flight at a time, so chunks land in
-  // order, each with its checkpoint.
+  // Catching up, the work is a pipeline over the cores: threads read and
+  // verify chunks N+2 and N+3 from the log (options_.read_ahead_chunks of
+  // them, each on its own thread), this one applies chunk N+1 (reading
+  // through chunk N), and another writes chunk N as one table file and
+  // frees chunk N-1. Chunks read ahead are used in sequence order, and one
+  // write is in flight at a time, so chunks land in order, each with its
+  // checkpoint.
   std::unique_ptr<ProjectionChunk> previous;
   std::future<absl::Status> pending;
   auto finish_pending = [&pending]() -> absl::Status {
     return pending.valid() ? pending.get() : absl::OkStatus();
   };
-  std::future<absl::StatusOr<std::unique_ptr<EventBatch>>> ahead;
-  uint64_t ahead_from = 0;
+  // The chunks being read ahead, in sequence order, each starting after
+  // the one before it. On every return, the deque's destructor waits for
+  // each (a std::async future's destructor joins its thread), so no reader
+  // outlives Run(); the readers use the log and the spare batches, never
+  // this frame.
+  struct ReadAhead {
+    uint64_t from;
+    uint64_t to;
+    std::future<absl::StatusOr<std::unique_ptr<EventBatch>>> batch;
+  };
+  std::deque<ReadAhead> ahead;
   // While catching up, the read models' family is bulk loaded: compacted
   // once at the end, not again and again meanwhile.
   struct BulkLoading {
@@ -360,12 +375,20 @@ void ProjectionRunner::Run() {
       }
     }
     if (far_behind) bulk.Set(true);
-    // The events: read ahead while the chunk before was applied, or now.
+    // The events: read ahead while the chunks before were applied, or now.
+    // Taken in sequence order, so a read error reported is the first one in
+    // the log, whichever reader met its error first.
     absl::StatusOr<std::unique_ptr<EventBatch>> batch;
-    if (ahead.valid() && ahead_from == scheduled + 1) {
-      batch = ahead.get();
+    if (!ahead.empty() && ahead.front().from == scheduled + 1) {
+      batch = ahead.front().batch.get();
+      ahead.pop_front();
     } else {
-      if (ahead.valid()) ahead.get().IgnoreError();  // no longer wanted
+      // No longer wanted (not expected: the chunks follow on).
+      for (ReadAhead& unwanted : ahead) {
+        auto b = unwanted.batch.get();
+        if (b.ok()) GiveBackBatch(*std::move(b));
+      }
+      ahead.clear();
       batch = ReadBatch(scheduled + 1, to);
     }
     if (!batch.ok()) {
@@ -373,15 +396,20 @@ void ProjectionRunner::Run() {
       return;
     }
     to = (*batch)->to;
-    if (catching_up && target > to) {
-      ahead_from = to + 1;
-      const uint64_t ahead_to =
-          to + std::min(target - to, options_.catch_up_chunk_events);
-      ahead = std::async(std::launch::async, [this, from = ahead_from,
-                                              ahead_to] {
-        pthread_setname_np(pthread_self(), "relief-read");
-        return ReadBatch(from, ahead_to);
-      });
+    if (catching_up) {
+      // Keep read_ahead_chunks chunks being read beyond this one, up to the
+      // target.
+      uint64_t read_to = ahead.empty() ? to : ahead.back().to;
+      while (ahead.size() < options_.read_ahead_chunks && target > read_to) {
+        const uint64_t from = read_to + 1;
+        read_to += std::min(target - read_to, options_.catch_up_chunk_events);
+        ahead.push_back(
+            {from, read_to,
+             std::async(std::launch::async, [this, from, last = read_to] {
+               pthread_setname_np(pthread_self(), "relief-read");
+               return ReadBatch(from, last);
+             })});
+      }
     }
     auto chunk = std::make_unique<ProjectionChunk>(
         log_->db(), log_->projections(), previous.get());

@@ -11,6 +11,7 @@
 #define RELIEF_PROJECTIONS_PROJECTION_RUNNER_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,6 +41,14 @@ class ProjectionRunner {
     // a busy key is read and written once per chunk, and nobody waits for
     // the middle.
     uint64_t catch_up_chunk_events = 65536;
+    // Catching up, how many chunks are read and verified ahead, each on its
+    // own thread (relief-read), while the runner applies the chunk before
+    // them; they are used strictly in sequence order. Reading a range
+    // verifies it from the stored hash of the event before it, so disjoint
+    // ranges are read independently; one reader (~1.3 µs of CPU per event:
+    // RocksDB iteration, the SHA-256 chain check, the protobuf parse) was
+    // the slowest stage of the pipeline, so two share it. 0: no read-ahead.
+    size_t read_ahead_chunks = 2;
   };
   // `log` must outlive the runner. Reads the checkpoints; call Start().
   ProjectionRunner(EventLog* log,
@@ -90,7 +99,8 @@ class ProjectionRunner {
   void Run();
   void Fail(const absl::Status& s);
   struct EventBatch;
-  // Reads and verifies the events from..to.
+  // Reads and verifies the events from..to (on the runner thread, or on a
+  // read-ahead thread: several at once, for disjoint ranges).
   absl::StatusOr<std::unique_ptr<EventBatch>> ReadBatch(uint64_t from,
                                                         uint64_t to) const;
   void GiveBackBatch(std::unique_ptr<EventBatch> batch) const;
@@ -115,7 +125,7 @@ class ProjectionRunner {
   absl::Status health_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
   // CPU time spent reading, applying and writing during a catch-up (for
-  // its log line).
+  // its log line): each the sum over the threads that did it.
   mutable std::atomic<int64_t> read_cpu_{0};
   mutable absl::Mutex batches_mu_;
   mutable std::vector<std::unique_ptr<EventBatch>> spare_batches_

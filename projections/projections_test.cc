@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -532,6 +533,135 @@ TEST(ProjectionsTest, FollowsWriterAndRebuildsIdentically) {
   runner->Notify(head);
   EXPECT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
   EXPECT_EQ(Dump(**log), live);
+}
+
+// A log of `units` + 1 org-unit registrations (one event each), written
+// by the writer with no runner following it; returns the head.
+uint64_t WriteUnits(EventLog* log, int units) {
+  auto writer = Writer::Start(log, {}, nullptr);
+  EXPECT_TRUE(writer.ok());
+  if (!writer.ok()) return 0;
+  uint64_t head = 0;
+  auto submit = [&](std::vector<v1::Command> commands) {
+    Submission s;
+    s.actor = "t";
+    s.commands = std::move(commands);
+    auto r = (*writer)->SubmitAndWait(std::move(s));
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (r.ok()) head = r->back().first_sequence();
+  };
+  submit({Register("sd")});
+  for (int i = 0; i < units; i += 10) {
+    std::vector<v1::Command> commands;
+    for (int j = i; j < std::min(units, i + 10); ++j) {
+      commands.push_back(Register(absl::StrCat("sd.u", j), "sd"));
+    }
+    submit(std::move(commands));
+  }
+  (*writer)->Stop();
+  return head;
+}
+
+// Catching up with tiny chunks, whatever the read-ahead depth (0: none),
+// chunks are applied in order: the same read model, checkpoints at the
+// head; and a Stop() right after Notify still catches up first.
+TEST(ProjectionsTest, CatchUpReadsChunksAheadInOrder) {
+  std::string dir = ::testing::TempDir() + "/proj_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  const uint64_t head = WriteUnits(log->get(), 300);
+  ASSERT_EQ(head, 301u);
+  std::string expected;
+  {
+    ProjectionRunner runner(log->get(), All());
+    ASSERT_TRUE(runner.Start().ok());
+    runner.Notify(head);
+    ASSERT_EQ(runner.WaitFor(head, absl::Now() + absl::Seconds(30)), head);
+    expected = Dump(**log);
+  }
+  ASSERT_NE(expected, "");
+  for (size_t depth : {0, 1, 2, 3, 5}) {
+    for (bool stop_at_once : {false, true}) {
+      SCOPED_TRACE(absl::StrCat("read_ahead_chunks ", depth,
+                                stop_at_once ? ", stopped at once" : ""));
+      ProjectionRunner runner(log->get(), All(),
+                              {.chunk_events = 3,
+                               .catch_up_chunk_events = 17,
+                               .read_ahead_chunks = depth});
+      for (const auto& p : All()) ASSERT_TRUE(runner.Drop(p->name()).ok());
+      ASSERT_EQ(Dump(**log), "");
+      ASSERT_TRUE(runner.Start().ok());
+      EXPECT_EQ(runner.started_from(), 0u);
+      runner.Notify(head);
+      if (!stop_at_once) {
+        EXPECT_EQ(runner.WaitFor(head, absl::Now() + absl::Seconds(30)), head);
+      }
+      runner.Stop();
+      EXPECT_TRUE(runner.health().ok()) << runner.health();
+      EXPECT_EQ(runner.applied(), head);
+      for (const auto& c : runner.checkpoints()) {
+        EXPECT_EQ(c.sequence, head) << c.name;
+      }
+      EXPECT_EQ(Dump(**log), expected);
+    }
+  }
+}
+
+// Two damaged events in consecutive chunks: the catch-up stops at the
+// first in sequence order, whichever reader meets its damage first (the
+// later one is at its chunk's first event, found at once), and the chunks
+// before it are written with their checkpoints.
+TEST(ProjectionsTest, CatchUpReadErrorIsTheFirstInSequenceOrder) {
+  std::string dir = ::testing::TempDir() + "/proj_XXXXXX";
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  auto log = EventLog::Open(dir);
+  ASSERT_TRUE(log.ok());
+  const uint64_t head = WriteUnits(log->get(), 300);
+  ASSERT_EQ(head, 301u);
+  // Chunks of 17: 1..17, 18..34, 35..51, 52..68, ...
+  for (uint64_t sequence : {50, 52}) {
+    std::string value;
+    ASSERT_TRUE((*log)->db()
+                    ->Get(rocksdb::ReadOptions(), (*log)->events(),
+                          EncodeSequenceKey(sequence), &value)
+                    .ok());
+    value[value.size() - 2] ^= 0x01;
+    ASSERT_TRUE((*log)->db()
+                    ->Put(rocksdb::WriteOptions(), (*log)->events(),
+                          EncodeSequenceKey(sequence), value)
+                    .ok());
+  }
+  for (size_t depth : {0, 1, 2, 3}) {
+    SCOPED_TRACE(absl::StrCat("read_ahead_chunks ", depth));
+    std::vector<absl::Status> failures;
+    ProjectionRunner runner(log->get(), All(),
+                            {.chunk_events = 3,
+                             .catch_up_chunk_events = 17,
+                             .read_ahead_chunks = depth});
+    runner.set_on_failure(
+        [&failures](const absl::Status& s) { failures.push_back(s); });
+    for (const auto& p : All()) ASSERT_TRUE(runner.Drop(p->name()).ok());
+    ASSERT_TRUE(runner.Start().ok());
+    runner.Notify(head);
+    EXPECT_LT(runner.WaitFor(head, absl::Now() + absl::Seconds(30)), head);
+    runner.Stop();  // joins the runner, which waited for its readers
+    const absl::Status health = runner.health();
+    EXPECT_EQ(health.code(), absl::StatusCode::kDataLoss) << health;
+    EXPECT_NE(health.message().find("event 50:"), std::string::npos)
+        << health;
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0], health);
+    EXPECT_EQ(runner.applied(), 34u);
+    std::string checkpoint;
+    ASSERT_TRUE((*log)->db()
+                    ->Get(rocksdb::ReadOptions(), (*log)->projections(),
+                          ProjectionRunner::CheckpointKey(
+                              OrgUnitsProjection::kName),
+                          &checkpoint)
+                    .ok());
+    EXPECT_EQ(DecodeSequenceKey(checkpoint), 34u);
+  }
 }
 
 TEST(ProjectionsTest, DossiersListBySubtreeWithoutSiblings) {

@@ -4,10 +4,13 @@
 //
 // Drops every projection in --data-dir (a copy of a ledger: this changes
 // it) and rebuilds them from sequence 1 with the same ProjectionRunner
-// reliefd uses, --rounds times.
+// reliefd uses, --rounds times. --read-ahead-chunks sets the runner's
+// Options::read_ahead_chunks (default: the runner's own default), to compare
+// read-ahead depths on a given machine.
 //
-// Usage: relief_rebuild_bench --data-dir DIR [--rounds N]  (0: only read
-// and verify the log)
+// Usage: relief_rebuild_bench --data-dir DIR [--rounds N]
+//                             [--read-ahead-chunks N]
+// (--rounds 0: only read and verify the log)
 #include <time.h>
 
 #include <chrono>
@@ -35,19 +38,23 @@ double CpuSeconds() {
 int main(int argc, char** argv) {
   std::string dir;
   int rounds = 1;
+  relief::ProjectionRunner::Options options;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--data-dir") {
       dir = value;
     } else if (flag == "--rounds" && absl::SimpleAtoi(value, &rounds) &&
                rounds >= 0) {
+    } else if (flag == "--read-ahead-chunks" &&
+               absl::SimpleAtoi(value, &options.read_ahead_chunks)) {
     } else {
       dir.clear();
       break;
     }
   }
   if (dir.empty()) {
-    std::cerr << "usage: relief_rebuild_bench --data-dir DIR [--rounds N]\n"
+    std::cerr << "usage: relief_rebuild_bench --data-dir DIR [--rounds N] "
+                 "[--read-ahead-chunks N]\n"
                  "(DIR is a copy of a ledger: its read models are rebuilt)\n";
     return 2;
   }
@@ -94,7 +101,8 @@ int main(int argc, char** argv) {
     }
     const auto wall = std::chrono::steady_clock::now();
     const double cpu = CpuSeconds();
-    relief::ProjectionRunner runner((*log).get(), relief::AllProjections());
+    relief::ProjectionRunner runner((*log).get(), relief::AllProjections(),
+                                    options);
     if (auto s = runner.Start(); !s.ok()) {
       std::cerr << s << "\n";
       return 1;
