@@ -10,6 +10,7 @@
 //
 // Usage: relief_rebuild_bench --data-dir DIR [--rounds N]
 //                             [--read-ahead-chunks N]
+//                             [--catch-up-chunk-events N]
 // (--rounds 0: only read and verify the log)
 #include <time.h>
 
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
                rounds >= 0) {
     } else if (flag == "--read-ahead-chunks" &&
                absl::SimpleAtoi(value, &options.read_ahead_chunks)) {
+    } else if (flag == "--catch-up-chunk-events" &&
+               absl::SimpleAtoi(value, &options.catch_up_chunk_events) &&
+               options.catch_up_chunk_events > 0) {
     } else {
       dir.clear();
       break;
@@ -54,7 +58,7 @@ int main(int argc, char** argv) {
   }
   if (dir.empty()) {
     std::cerr << "usage: relief_rebuild_bench --data-dir DIR [--rounds N] "
-                 "[--read-ahead-chunks N]\n"
+                 "[--read-ahead-chunks N] [--catch-up-chunk-events N]\n"
                  "(DIR is a copy of a ledger: its read models are rebuilt)\n";
     return 2;
   }

@@ -282,9 +282,10 @@ bool ChainVerifier::Check(absl::string_view key, absl::string_view value,
                 "the stored hash does not match SHA-256(previous_hash || "
                 "envelope bytes): the stored bytes were altered");
   }
-  // assign, not a new string: the scan reuses one envelope and one verifier
-  // for every event, so these allocate once.
-  e->set_hash(stored_hash.data(), stored_hash.size());
+  // assign, not a new string (set_hash builds a temporary one, which
+  // allocates: 32 bytes do not fit in place): the scan reuses one envelope
+  // and one verifier for every event, so these allocate once.
+  e->mutable_hash()->assign(stored_hash.data(), stored_hash.size());
   last_sequence_ = sequence;
   last_hash_.assign(stored_hash.data(), stored_hash.size());
   return true;
