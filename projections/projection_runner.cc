@@ -254,9 +254,10 @@ ProjectionRunner::ReadBatch(uint64_t from, uint64_t to) const {
 void ProjectionRunner::GiveBackBatch(std::unique_ptr<EventBatch> batch) const {
   if (batch == nullptr) return;
   absl::MutexLock lock(&batches_mu_);
-  // In use at most: those read ahead, the one applied, the one being
-  // written; as many spares serve a catch-up without allocating again.
-  if (spare_batches_.size() < options_.read_ahead_chunks + 2) {
+  // In use at most: those read ahead and the one applied (a chunk keeps
+  // copies of what it writes); as many spares serve a catch-up without
+  // allocating again.
+  if (spare_batches_.size() < options_.read_ahead_chunks + 1) {
     spare_batches_.push_back(std::move(batch));
   }
 }
@@ -288,6 +289,20 @@ void ProjectionRunner::Run() {
     std::future<absl::StatusOr<std::unique_ptr<EventBatch>>> batch;
   };
   std::deque<ReadAhead> ahead;
+  // Keeps read_ahead_chunks chunks being read beyond `to`, up to `target`.
+  auto fill_ahead = [this, &ahead](uint64_t to, uint64_t target) {
+    uint64_t read_to = ahead.empty() ? to : ahead.back().to;
+    while (ahead.size() < options_.read_ahead_chunks && target > read_to) {
+      const uint64_t from = read_to + 1;
+      read_to += std::min(target - read_to, options_.catch_up_chunk_events);
+      ahead.push_back(
+          {from, read_to,
+           std::async(std::launch::async, [this, from, last = read_to] {
+             pthread_setname_np(pthread_self(), "relief-read");
+             return ReadBatch(from, last);
+           })});
+    }
+  };
   // While catching up, the read models' family is bulk loaded: compacted
   // once at the end, not again and again meanwhile.
   struct BulkLoading {
@@ -389,6 +404,8 @@ void ProjectionRunner::Run() {
         if (b.ok()) GiveBackBatch(*std::move(b));
       }
       ahead.clear();
+      // Starting to catch up: the chunks after this one are read meanwhile.
+      if (catching_up) fill_ahead(to, target);
       batch = ReadBatch(scheduled + 1, to);
     }
     if (!batch.ok()) {
@@ -396,24 +413,13 @@ void ProjectionRunner::Run() {
       return;
     }
     to = (*batch)->to;
-    if (catching_up) {
-      // Keep read_ahead_chunks chunks being read beyond this one, up to the
-      // target.
-      uint64_t read_to = ahead.empty() ? to : ahead.back().to;
-      while (ahead.size() < options_.read_ahead_chunks && target > read_to) {
-        const uint64_t from = read_to + 1;
-        read_to += std::min(target - read_to, options_.catch_up_chunk_events);
-        ahead.push_back(
-            {from, read_to,
-             std::async(std::launch::async, [this, from, last = read_to] {
-               pthread_setname_np(pthread_self(), "relief-read");
-               return ReadBatch(from, last);
-             })});
-      }
-    }
+    if (catching_up) fill_ahead(to, target);
     auto chunk = std::make_unique<ProjectionChunk>(
         log_->db(), log_->projections(), previous.get());
     absl::Status s = ApplyChunk(**batch, *chunk);
+    // The chunk holds copies of all it needs: the events' memory can take
+    // the next chunk read ahead (one batch less in memory).
+    GiveBackBatch(*std::move(batch));
     // The previous chunk is in the database once its write is done.
     absl::Status written = finish_pending();
     if (s.ok()) s = written;
@@ -425,19 +431,17 @@ void ProjectionRunner::Run() {
       pending = std::async(
           std::launch::async,
           [this, c = chunk.get(), older = std::move(previous),
-           events = *std::move(batch), to]() mutable {
+           to]() mutable {
             pthread_setname_np(pthread_self(), "relief-write");
             ThreadCpuTimer timer(&write_cpu_);
             absl::Status w = WriteChunk(*c, to, /*large=*/true);
             // Freeing takes time too: here, not on the applying thread.
             older.reset();
-            GiveBackBatch(std::move(events));
             return w;
           });
       previous = std::move(chunk);
     } else {
       previous.reset();
-      GiveBackBatch(*std::move(batch));
       bulk.Set(false);
       s = WriteChunk(*chunk, to, /*large=*/false);
       if (!s.ok()) {
