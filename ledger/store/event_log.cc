@@ -328,9 +328,15 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
   projections_options.merge_operator = ProjectionsMergeOperator();
   // The log is read through in bulk (rebuilds, replays, as-of folds,
   // exports): LZ4 decompresses it faster than Snappy (reading and verifying
-  // a million events: 7 % less CPU) and compresses it as well.
+  // a million events: 7 % less CPU) and compresses it as well; blocks of
+  // 16 KiB (not 4) take a few percent more off, and a single event read
+  // (a statement line's) decompresses 16 KiB, a few microseconds.
   rocksdb::ColumnFamilyOptions events_options = cf_options;
   events_options.compression = rocksdb::kLZ4Compression;
+  rocksdb::BlockBasedTableOptions events_table;
+  events_table.block_size = 16 << 10;
+  events_options.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(events_table));
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, cf_options},
       {kEventsFamily, events_options},
