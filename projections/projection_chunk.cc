@@ -18,7 +18,7 @@ absl::string_view ByteArena::Copy(absl::string_view bytes) {
 char* ByteArena::Allocate(size_t size) {
   if (size > left_) {
     // Blocks grow from 4 KiB (a chunk of one event, following the writer,
-    // needs little) to 1 MiB (a chunk of 65,536 events being rebuilt).
+    // needs little) to 1 MiB (a chunk of 32,768 events being rebuilt).
     const size_t block =
         std::min(kMaxBlockBytes, size_t{4096} << std::min<size_t>(
                                      blocks_.size(), 8));

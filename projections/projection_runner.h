@@ -40,7 +40,7 @@ class ProjectionRunner {
     // larger chunks, written by a second thread while the next is applied:
     // a busy key is read and written once per chunk, and nobody waits for
     // the middle.
-    uint64_t catch_up_chunk_events = 65536;
+    uint64_t catch_up_chunk_events = 32768;
     // Catching up, how many chunks are read and verified ahead, each on its
     // own thread (relief-read), while the runner applies the chunk before
     // them; they are used strictly in sequence order. Reading a range
