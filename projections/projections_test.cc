@@ -62,6 +62,20 @@ std::string Dump(const EventLog& log) {
   return out;
 }
 
+// Every row of the projections family (checkpoints included), as
+// "key=value" in hex, one per line.
+std::string DumpFamily(const EventLog& log) {
+  std::string out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      log.db()->NewIterator(rocksdb::ReadOptions(), log.projections()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StrAppend(&out, it->key().ToString(true), "=",
+                    it->value().ToString(true), "\n");
+  }
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  return out;
+}
+
 // The chunk every projection writes through: reads see the chunk's own
 // writes and deletes, then the database; only changed keys leave, once
 // each, sorted by key.
@@ -950,18 +964,7 @@ TEST(StatementTest, PagesAcrossRowsMatchTheEventsAndSurviveARebuild) {
   EXPECT_TRUE(none->empty());
   EXPECT_TRUE(next.empty());
 
-  auto dump = [&] {
-    std::string out;
-    std::unique_ptr<rocksdb::Iterator> it((*log)->db()->NewIterator(
-        rocksdb::ReadOptions(), (*log)->projections()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      absl::StrAppend(&out, it->key().ToString(true), "=",
-                      it->value().ToString(true), "\n");
-    }
-    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
-    return out;
-  };
-  const std::string live = dump();
+  const std::string live = DumpFamily(**log);
   (*writer)->Stop();
   runner->Stop();
   // Rebuilt from sequence 1 in chunks of 1,000 events, ingested as table
@@ -977,7 +980,7 @@ TEST(StatementTest, PagesAcrossRowsMatchTheEventsAndSurviveARebuild) {
   ASSERT_TRUE(runner->Start().ok());
   runner->Notify(head);
   ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(30)), head);
-  EXPECT_EQ(dump(), live);
+  EXPECT_EQ(DumpFamily(**log), live);
   runner->Stop();
 
   // A damaged row is refused, not misread.
@@ -1007,15 +1010,6 @@ TEST(StatementTest, ReadModelsOfAnOlderFormatAreRebuiltAtStart) {
   ASSERT_TRUE(log.ok()) << log.status();
   uint64_t head = 0;
   std::string live;
-  auto dump = [&] {
-    std::string out;
-    std::unique_ptr<rocksdb::Iterator> it((*log)->db()->NewIterator(
-        rocksdb::ReadOptions(), (*log)->projections()));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      absl::StrAppend(&out, it->key().ToString(true), "\n");
-    }
-    return out;
-  };
   {
     Notifier notifier;
     auto runner =
@@ -1041,7 +1035,7 @@ TEST(StatementTest, ReadModelsOfAnOlderFormatAreRebuiltAtStart) {
     ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
     (*writer)->Stop();
     runner->Stop();
-    live = dump();
+    live = DumpFamily(**log);
   }
   std::string format;
   ASSERT_TRUE((*log)
@@ -1058,14 +1052,14 @@ TEST(StatementTest, ReadModelsOfAnOlderFormatAreRebuiltAtStart) {
                        std::string(9, '\0'), "\1"),
           "a StatementEntry");
   ASSERT_TRUE((*log)->Write(&old, /*sync=*/true).ok());
-  ASSERT_NE(dump(), live);
+  ASSERT_NE(DumpFamily(**log), live);
 
   auto runner = std::make_unique<ProjectionRunner>(log->get(), AllProjections());
   ASSERT_TRUE(runner->Start().ok());
   runner->Notify(head);
   ASSERT_EQ(runner->WaitFor(head, absl::Now() + absl::Seconds(10)), head);
   runner->Stop();
-  EXPECT_EQ(dump(), live);
+  EXPECT_EQ(DumpFamily(**log), live);
   format.clear();
   ASSERT_TRUE((*log)
                   ->db()

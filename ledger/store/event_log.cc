@@ -88,6 +88,15 @@ const std::string& GenesisHash() {
 
 namespace {
 
+// Table files with whole-key bloom filters (10 bits per key): a lookup
+// skips the files that do not hold its key.
+rocksdb::BlockBasedTableOptions WholeKeyBloomTable() {
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  return table;
+}
+
 // A verified walk over at least this many events reads ahead.
 constexpr uint64_t kLongWalkEvents = 1024;
 
@@ -312,20 +321,16 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLog::Open(
   // whole-key bloom filters (in SST files and in the memtable) answer
   // "absent" without searching.
   rocksdb::ColumnFamilyOptions requests_options;
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.whole_key_filtering = true;
   requests_options.table_factory.reset(
-      rocksdb::NewBlockBasedTableFactory(table));
+      rocksdb::NewBlockBasedTableFactory(WholeKeyBloomTable()));
   requests_options.memtable_whole_key_filtering = true;
   requests_options.memtable_prefix_bloom_size_ratio = 0.05;
   // Read models are read by key (a balance, a dossier) and, while they are
   // rebuilt, from many level-0 files at once: whole-key bloom filters let a
   // lookup skip the files that do not hold the key.
   rocksdb::ColumnFamilyOptions projections_options;
-  rocksdb::BlockBasedTableOptions projections_table;
-  projections_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  projections_table.whole_key_filtering = true;
+  const rocksdb::BlockBasedTableOptions projections_table =
+      WholeKeyBloomTable();
   projections_options.table_factory.reset(
       rocksdb::NewBlockBasedTableFactory(projections_table));
   projections_options.merge_operator = ProjectionsMergeOperator();
